@@ -135,6 +135,9 @@ class Fault:
         self.message = spec.get("message")
         self.delay = float(spec.get("delay", 0))
         self.retry_after = spec.get("retry_after")
+        # after=True: the request is handled (a write applies) and only then the client gets the
+        # error, dropped connection or timeout, as when a gateway fails on the way back.
+        self.after = bool(spec.get("after", False))
         self.id = uuid.uuid4().hex[:8]
         self.hits = 0
 
@@ -151,7 +154,8 @@ class Fault:
 
     def public(self):
         return {"id": self.id, "kind": self.kind, "count": self.count, "hits": self.hits,
-                "match": self.match, "status": self.status, "code": self.code, "delay": self.delay}
+                "match": self.match, "status": self.status, "code": self.code, "delay": self.delay,
+                "after": self.after}
 
 
 class Service:
@@ -343,7 +347,7 @@ class Emulator:
         if route.refine:
             route.refine(req)
         fault = self._take_fault(req)
-        if fault is not None:
+        if fault is not None and not fault.after:
             response = self._apply_fault(req, fault, gateway)
             if response is not None:
                 return response
@@ -351,7 +355,10 @@ class Emulator:
             denied = gateway.authenticate(req, route)
             if denied is not None:
                 return denied
-        return route.handler(req)
+        response = route.handler(req)
+        if fault is not None and fault.after:
+            return self._apply_fault(req, fault, gateway) or response
+        return response
 
     def _take_fault(self, req):
         with self.lock:
@@ -477,7 +484,8 @@ class Emulator:
             self.ca_file = ca
         self.port = server.server_address[1]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="emulator", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="emulator", daemon=True)
         self._thread.start()
         return self.base_url
 
@@ -526,6 +534,7 @@ def _handler_for(emu):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "credrotate-emulator"
+        disable_nagle_algorithm = True  # headers and body go out in two writes: avoid 40 ms delayed-ACK stalls
 
         def log_message(self, fmt, *args):  # no access log: URLs may carry query values
             return
@@ -546,6 +555,10 @@ def _handler_for(emu):
                     pass
                 return
             payload = response.encode()
+            if req.cloud != "emulator":
+                # journal before answering, so a client that has its response also sees the entry
+                code = response.error_code or req.error_code
+                emu.journal.record(req, response.status, (time.perf_counter() - started) * 1000, code)
             self.send_response(response.status)
             headers = dict(response.headers)
             if payload and not any(k.lower() == "content-type" for k in headers):
@@ -557,9 +570,6 @@ def _handler_for(emu):
             self.end_headers()
             if payload and self.command != "HEAD":
                 self.wfile.write(payload)
-            if req.cloud != "emulator":
-                code = response.error_code or req.error_code
-                emu.journal.record(req, response.status, (time.perf_counter() - started) * 1000, code)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
 

@@ -33,8 +33,11 @@ def _iso(epoch):
 
 
 def huawei_error(status, code, message, headers=None):
-    return Response(status, {"error_code": code, "error_msg": message, "request_id": uuid.uuid4().hex},
-                    headers)
+    """A gateway error; the body's ``request_id`` is the same value as the ``X-Request-Id`` header."""
+    request_id = uuid.uuid4().hex
+    headers = dict(headers or {})
+    headers.setdefault("X-Request-Id", request_id)
+    return Response(status, {"error_code": code, "error_msg": message, "request_id": request_id}, headers)
 
 
 class HuaweiGateway(Gateway):
