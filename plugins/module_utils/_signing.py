@@ -72,9 +72,13 @@ def split_url(url):
 
 
 def encode_query(pairs):
-    """Wire/canonical form of query pairs: encoded, sorted by key then value, joined by ``&``."""
-    encoded = sorted((percent_encode(k), percent_encode(v)) for k, v in pairs)
-    return "&".join("%s=%s" % kv for kv in encoded)
+    """Wire/canonical form of query pairs: sorted by key then value, then encoded, joined by ``&``.
+
+    Sorting happens on the decoded text, before encoding, as the Huawei SDK signer does; the
+    order differs from sorting encoded text for non-ASCII and some reserved characters.
+    """
+    ordered = sorted((_text(k), _text(v)) for k, v in pairs)
+    return "&".join("%s=%s" % (percent_encode(k), percent_encode(v)) for k, v in ordered)
 
 
 # --- Huawei Cloud / OTC -------------------------------------------------------------------
@@ -104,7 +108,10 @@ def huawei_canonical_request(method, path, query_pairs, headers, body, signed_he
     lowered = dict((name.lower(), _text(value).strip()) for name, value in headers.items())
     names = list(signed_headers) if signed_headers is not None else huawei_signed_header_names(headers)
     content_sha = lowered.get("x-sdk-content-sha256")
-    payload_hash = content_sha if content_sha == "UNSIGNED-PAYLOAD" else sha256_hex(body)
+    if not body:
+        payload_hash = EMPTY_SHA256  # the SDK ignores X-Sdk-Content-Sha256 when there is no body
+    else:
+        payload_hash = content_sha or sha256_hex(body)
     canonical_headers = "".join("%s:%s\n" % (name, lowered.get(name, "")) for name in names)
     lines = [
         method.upper(),

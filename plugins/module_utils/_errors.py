@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, credrotate.cloud contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One narrow exception hierarchy for every cloud call, and its structured failure.
+
+Modules and the role branch on the class (auth, not found, throttled, busy, precondition,
+policy, provider, transport). Each error carries the provider's code and message, the HTTP
+status and the request id; never a request body, a header or a URL with a query.
+
+``retry`` tells the retry layer what is safe:
+
+* ``None``: never retry (auth, validation, not found, policy, wrong password, precondition);
+* ``"safe"``: the request certainly did not apply (throttled, busy, connection refused), so it
+  may be repeated even for a write;
+* ``"unsafe"``: it may have applied (5xx, read timeout): reads are retried, a write is not.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+REDACTED = "********"
+
+
+def redact(text, secrets):
+    """Replace every non-empty secret string in ``text`` by ``********`` (last line of defence).
+
+    Longer secrets are replaced first so that a secret containing another is fully hidden.
+    """
+    if text is None:
+        return None
+    result = "%s" % (text,)
+    for secret in sorted(set(s for s in secrets or () if isinstance(s, str) and s), key=len, reverse=True):
+        result = result.replace(secret, REDACTED)
+    return result
+
+
+def redact_data(data, secrets):
+    """Apply :func:`redact` to every string inside dicts, lists and tuples (keys included)."""
+    if isinstance(data, dict):
+        return dict((redact_data(k, secrets), redact_data(v, secrets)) for k, v in data.items())
+    if isinstance(data, (list, tuple)):
+        return type(data)(redact_data(v, secrets) for v in data)
+    if isinstance(data, str):
+        return redact(data, secrets)
+    return data
+
+
+class CloudError(Exception):
+    """Base class: a failed cloud call, described without any secret."""
+
+    kind = "provider"  # short name for results and the role: auth, not_found, throttled, ...
+    retry = None
+    may_have_applied = False
+
+    def __init__(self, code, message, http_status=None, request_id=None, target=None):
+        self.code = "%s" % (code,) if code is not None else "Unknown"
+        self.message = message or ""
+        self.http_status = http_status
+        self.request_id = request_id
+        self.target = target
+        super(CloudError, self).__init__(self.__str__())
+
+    def __str__(self):
+        text = "%s: %s" % (self.code, self.message) if self.message else self.code
+        if self.http_status:
+            text += " (HTTP %s)" % (self.http_status,)
+        if self.request_id:
+            text += " [request id %s]" % (self.request_id,)
+        return text
+
+    def failure_dict(self, msg=None):
+        """Structured failure in the shape of amazon.aws ``fail_json_aws``.
+
+        ``{"msg", "error": {"code", "message"}, "http_status", "request_id"}`` plus ``target`` and
+        ``may_have_applied`` when set. ``msg`` prefixes the error message when given.
+        """
+        what = "%s: %s" % (self.code, self.message) if self.message else self.code
+        text = "%s: %s" % (msg, what) if msg else what
+        if self.target and self.target not in text:
+            text = "%s (target %s)" % (text, self.target)
+        result = {
+            "msg": text,
+            "error": {"code": self.code, "message": self.message, "kind": self.kind},
+            "http_status": self.http_status,
+            "request_id": self.request_id,
+        }
+        if self.target:
+            result["target"] = self.target
+        if self.may_have_applied:
+            result["may_have_applied"] = True
+        return result
+
+
+class AuthError(CloudError):
+    """Credentials rejected, expired or not allowed (never retried; a token may be refreshed once)."""
+
+    kind = "auth"
+
+    def __init__(self, code, message, token_expired=False, **kwargs):
+        self.token_expired = token_expired
+        super(AuthError, self).__init__(code, message, **kwargs)
+
+
+class NotFoundError(CloudError):
+    """The resource (job, instance, user, API) does not exist."""
+
+    kind = "not_found"
+
+
+class ThrottledError(CloudError):
+    """Rate limited; ``retry_after`` is the server's hint in seconds, if it gave one."""
+
+    kind = "throttled"
+    retry = "safe"
+
+    def __init__(self, code, message, retry_after=None, **kwargs):
+        self.retry_after = retry_after
+        super(ThrottledError, self).__init__(code, message, **kwargs)
+
+
+class BusyError(CloudError):
+    """Another operation is running on the resource; the request was refused, try again later."""
+
+    kind = "busy"
+    retry = "safe"
+
+    def __init__(self, code, message, retry_after=None, **kwargs):
+        self.retry_after = retry_after
+        super(BusyError, self).__init__(code, message, **kwargs)
+
+
+class PreconditionError(CloudError):
+    """The resource's state forbids the change (e.g. DRS.M00304, DCS.4049)."""
+
+    kind = "precondition"
+
+
+class PolicyError(CloudError):
+    """The password breaks the target's password policy; ``rule`` names the rule when known."""
+
+    kind = "policy"
+
+    def __init__(self, code, message, rule=None, **kwargs):
+        self.rule = rule
+        super(PolicyError, self).__init__(code, message, **kwargs)
+
+
+class ProviderError(CloudError):
+    """Any other provider error. ``server_error`` marks 5xx-class failures (may have applied)."""
+
+    kind = "provider"
+
+    def __init__(self, code, message, server_error=False, retry_safe=False, **kwargs):
+        self.server_error = server_error
+        if server_error:
+            self.retry = "unsafe"
+        elif retry_safe:
+            self.retry = "safe"
+        super(ProviderError, self).__init__(code, message, **kwargs)
+
+
+class WaitTimeoutError(ProviderError):
+    """An asynchronous job did not finish before the deadline (it may still complete)."""
+
+    kind = "timeout"
+    may_have_applied = True
+
+
+class ConfigError(CloudError):
+    """The module's options cannot work (no credentials, no region); nothing was sent."""
+
+    kind = "config"
+
+
+class TransportError(CloudError):
+    """No HTTP response: connect failure, DNS, TLS or timeout.
+
+    ``may_have_applied`` is False when the request never left (refused, DNS, connect timeout,
+    TLS handshake) and True when it may have reached the server (read timeout, dropped
+    connection). ``retryable=False`` marks errors that repeating cannot fix (invalid URL).
+    """
+
+    kind = "transport"
+
+    def __init__(self, code, message, may_have_applied=False, retryable=True, **kwargs):
+        self.may_have_applied = may_have_applied
+        if retryable:
+            self.retry = "unsafe" if may_have_applied else "safe"
+        super(TransportError, self).__init__(code, message, **kwargs)

@@ -1,0 +1,433 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, credrotate.cloud contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Huawei Cloud / Open Telekom Cloud adapter: endpoints, authentication, errors, async jobs.
+
+One :class:`HuaweiClient` serves DRS, DCS, GaussDB(for MySQL) and IAM. Authentication is AK/SK
+``SDK-HMAC-SHA256`` (optionally with a security token), an IAM token obtained with a user
+password (cached for the process, refreshed once when the gateway says it must be), or a token
+given by the caller. Every request is signed inside the retry loop.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import calendar
+import hashlib
+import json
+import threading
+import time
+
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
+    AuthError,
+    BusyError,
+    ConfigError,
+    NotFoundError,
+    PolicyError,
+    PreconditionError,
+    ProviderError,
+    ThrottledError,
+    WaitTimeoutError,
+    redact,
+)
+from ansible_collections.credrotate.cloud.plugins.module_utils._signing import (
+    encode_query,
+    huawei_sign,
+    percent_encode,
+)
+from ansible_collections.credrotate.cloud.plugins.module_utils._transport import ApiResult
+
+SERVICES = ("drs", "dcs", "gaussdb", "iam")
+
+# GaussDB(for MySQL) host prefix per Huawei Cloud region (reference §1.1); others use "gaussdb".
+GAUSSDB_HOST_PREFIX = dict(
+    [(r, "gaussdbformysql") for r in ("ap-southeast-1", "ap-southeast-2", "tr-west-1", "cn-north-11", "me-east-1")]
+    + [(r, "gaussdb-mysql") for r in ("af-south-1", "cn-east-5", "la-north-2", "cn-southwest-3")])
+
+# Regions with their own IAM endpoint in the official SDK; any other region uses the global one.
+HUAWEI_IAM_REGIONS = frozenset((
+    "cn-north-1", "cn-north-2", "cn-north-4", "cn-north-9", "cn-north-12", "cn-east-2", "cn-east-3",
+    "cn-east-4", "cn-east-5", "cn-south-1", "cn-south-2", "cn-southwest-2", "ap-southeast-1",
+    "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "af-south-1", "sa-brazil-1", "la-south-2",
+    "la-north-2", "na-mexico-1", "eu-west-0", "my-kualalumpur-1", "ru-moscow-1", "me-east-1", "ae-ad-1",
+    "tr-west-1",
+))
+
+# --- error classification (reference §8.1-8.5) --------------------------------------------------
+
+TOKEN_EXPIRED = frozenset(("APIGW.0307", "DRS.M00100", "DCS.1002", "DBS.280056", "IAM.0066"))
+AUTH = frozenset((
+    "APIGW.0301", "APIGW.0302", "APIGW.0303", "APIGW.0304", "APIGW.0305", "APIGW.0306", "APIGW.0310",
+    "APIGW.0401", "APIGW.0402", "DRS.M00101", "DRS.M00102", "DRS.M00103", "DRS.M00105", "DRS.M00261",
+    "DCS.1001", "DCS.1003", "DCS.1004", "DCS.2003", "DCS.2007", "DCS.3002", "DCS.3003", "DBS.200010",
+    "DBS.200604", "IAM.0061", "IAM.0062", "IAM.0067",
+))
+THROTTLED = frozenset(("APIGW.0308", "DRS.M01503"))
+BUSY = frozenset((
+    "DRS.M01504", "DCS.4017", "DCS.4069", "DCS.4115", "DBS.200011", "DBS.200019", "DBS.200047",
+    "DBS.201202", "DBS.212006",
+))
+PRECONDITION = frozenset((
+    "DRS.M00304", "DRS.M00307", "DRS.M00308", "DCS.4026", "DCS.4049", "DCS.4111", "DCS.4113", "DCS.4114",
+    "DCS.4116", "DCS.4117", "DCS.4118", "DCS.4120", "DCS.4850", "DBS.200086", "DBS.201014", "DBS.200316",
+    "DBS.280406", "DBS.280449",
+))
+POLICY = {"DCS.4019": "password complexity", "DBS.280203": "weak password"}
+NOT_FOUND = frozenset((
+    "DRS.M05003", "DRS.M05004", "DRS.10000010", "DCS.3022", "DBS.200002", "DBS.200022", "DBS.200044",
+    "DBS.200045", "DBS.200408", "DBS.200543", "DBS.200602", "DBS.200824", "DBS.201003", "DBS.201028",
+    "DBS.280015", "DBS.290005", "DBS.290011", "IAM.1109",
+))
+SERVER = frozenset((
+    "DRS.M00004", "DRS.M01501", "DCS.5000", "DCS.5024", "DBS.108000", "DBS.108002", "DBS.108005",
+    "DBS.200005", "DBS.200208", "DBS.213002", "DBS.213004", "DBS.290006", "DBS.290015", "APIGW.0202",
+    "APIGW.0203", "APIGW.0601", "APIGW.0605", "APIGW.0606", "APIGW.0613",
+))
+# Legacy DCS codes (111nnnnnn) and the OTC gateway prefix map onto the codes above.
+LEGACY_CODES = {"111400019": "DCS.4019", "111400080": "DCS.4080", "111400115": "DCS.4115",
+                "111404022": "DCS.3022", "111401001": "DCS.1001", "111401002": "DCS.1002"}
+JOB_NOT_FOUND = "DBS.200543"
+
+
+def canonical_code(code):
+    """Code used for classification: ``APIG.`` becomes ``APIGW.``, legacy DCS numbers their DCS.nnnn."""
+    code = "%s" % (code,)
+    if code.startswith("APIG."):
+        return "APIGW." + code[len("APIG."):]
+    return LEGACY_CODES.get(code, code)
+
+
+def parse_error(data):
+    """``(code, message)`` from an error body, in the SDK's order (reference §1.3), or ``(None, None)``.
+
+    Tries ``error_code``/``error_msg``, ``errorCode``/``errorMsg``, ``code``/``message``, then the same
+    inside nested objects (IAM ``{"error": {...}}``).
+    """
+    if not isinstance(data, dict):
+        return None, None
+    for code_key, msg_key in (("error_code", "error_msg"), ("errorCode", "errorMsg"), ("code", "message")):
+        if data.get(code_key) not in (None, ""):
+            return "%s" % (data[code_key],), data.get(msg_key) or ""
+    for value in data.values():
+        if isinstance(value, dict):
+            code, message = parse_error(value)
+            if code is not None:
+                return code, message
+    return None, None
+
+
+def retry_after_seconds(headers):
+    """``Retry-After`` in seconds (numeric form only), or None."""
+    value = headers.get("Retry-After")
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def classify(http_status, code, message, request_id=None, retry_after=None, target=None):
+    """The :mod:`_errors` exception for a Huawei/OTC error response."""
+    kwargs = dict(http_status=http_status, request_id=request_id, target=target)
+    key = canonical_code(code)
+    if key in TOKEN_EXPIRED:
+        return AuthError(code, message, token_expired=True, **kwargs)
+    if key in AUTH:
+        return AuthError(code, message, **kwargs)
+    if key in THROTTLED:
+        return ThrottledError(code, message, retry_after=retry_after, **kwargs)
+    if key in BUSY:
+        return BusyError(code, message, retry_after=retry_after, **kwargs)
+    if key in PRECONDITION:
+        return PreconditionError(code, message, **kwargs)
+    if key in POLICY:
+        return PolicyError(code, message, rule=POLICY[key], **kwargs)
+    if key in NOT_FOUND:
+        return NotFoundError(code, message, **kwargs)
+    if key in SERVER:
+        return ProviderError(code, message, server_error=True, **kwargs)
+    if http_status == 429:
+        return ThrottledError(code, message, retry_after=retry_after, **kwargs)
+    if http_status in (401, 403):
+        return AuthError(code, message, **kwargs)
+    if http_status == 404 and key != "APIGW.0101":
+        return NotFoundError(code, message, **kwargs)
+    if http_status == 409:
+        return BusyError(code, message, retry_after=retry_after, **kwargs)
+    return ProviderError(code, message, server_error=bool(http_status and http_status >= 500), **kwargs)
+
+
+# --- endpoints ----------------------------------------------------------------------------------
+
+
+def service_endpoint(cloud, service, region):
+    """``https://host`` of ``service`` (drs, dcs, gaussdb, iam) in ``region`` of ``cloud``."""
+    if service not in SERVICES:
+        raise ValueError("unknown Huawei service %r" % (service,))
+    if not region:
+        raise ConfigError("MissingRegion", "region is required to find the %s endpoint (or set endpoint_url)"
+                          % service)
+    if cloud == "otc":
+        prefix = "gaussdb-mysql" if service == "gaussdb" else service
+        return "https://%s.%s.otc.t-systems.com" % (prefix, region)
+    if service == "iam":
+        if region in HUAWEI_IAM_REGIONS:
+            return "https://iam.%s.myhuaweicloud.com" % region
+        return "https://iam.myhuaweicloud.com"
+    prefix = GAUSSDB_HOST_PREFIX.get(region, "gaussdb") if service == "gaussdb" else service
+    domain = "myhuaweicloud.eu" if (service == "drs" and region == "eu-west-101") else "myhuaweicloud.com"
+    return "https://%s.%s.%s" % (prefix, region, domain)
+
+
+def query_pairs(query):
+    """Pairs from a dict or a list of pairs; ``None`` dropped, lists repeated, booleans lower-case."""
+    items = query.items() if isinstance(query, dict) else (query or ())
+    pairs = []
+    for key, value in items:
+        for item in (value if isinstance(value, (list, tuple)) else [value]):
+            if item is None:
+                continue
+            pairs.append((key, ("true" if item else "false") if isinstance(item, bool) else "%s" % (item,)))
+    return pairs
+
+
+def _path(path):
+    return "/".join(percent_encode(segment) for segment in path.split("/"))
+
+
+def _epoch(timestamp):
+    """Seconds since the epoch from IAM's ``2024-01-02T03:04:05.000000Z``, or None."""
+    try:
+        return calendar.timegm(time.strptime(timestamp.split(".")[0].rstrip("Z"), "%Y-%m-%dT%H:%M:%S"))
+    except (AttributeError, ValueError):
+        return None
+
+
+# IAM tokens cached for the life of the process (one module run); the key holds a password digest only.
+_TOKEN_CACHE = {}
+_TOKEN_LOCK = threading.RLock()
+TOKEN_MARGIN = 300
+
+
+class HuaweiClient(object):
+    """Client for DRS, DCS, GaussDB(for MySQL) and IAM on Huawei Cloud or OTC.
+
+    ``params``: the module's options (see ``_module.HUAWEI_ARGUMENT_SPEC``); ``transport``: a
+    :class:`_transport.Transport`; ``retry``: a :class:`_retry.Retry`.
+    """
+
+    def __init__(self, params, transport, retry):
+        self.params = params
+        self.transport = transport
+        self.retry = retry
+        self.cloud = params.get("cloud") or "huaweicloud"
+        self.region = params.get("region")
+        self._project_id = params.get("project_id")
+        self._token = None
+        if params.get("access_key") and params.get("secret_key"):
+            self.auth_mode = "aksk"
+        elif params.get("auth_token"):
+            self.auth_mode = "token"
+        elif params.get("iam_user_name") and params.get("iam_password"):
+            self.auth_mode = "password"
+        else:
+            raise ConfigError("MissingCredentials", "no Huawei credentials: give access_key and secret_key, "
+                              "auth_token, or iam_user_name and iam_password")
+        if self.auth_mode == "password" and not params.get("iam_domain_name"):
+            raise ConfigError("MissingCredentials", "iam_domain_name (the account name) is required with "
+                              "iam_user_name and iam_password")
+        self._cache_key = None
+
+    # -- public API --
+
+    @property
+    def secrets(self):
+        """Secret values this client holds, for redaction."""
+        names = ("secret_key", "security_token", "auth_token", "iam_password")
+        return [v for v in [self.params.get(n) for n in names] + [self._token] if v]
+
+    def endpoint(self, service):
+        """Base URL for ``service``: ``iam_endpoint_url``/``endpoint_url`` override the host tables."""
+        if service == "iam" and self.params.get("iam_endpoint_url"):
+            return self.params["iam_endpoint_url"].rstrip("/")
+        if self.params.get("endpoint_url"):
+            return self.params["endpoint_url"].rstrip("/")
+        return service_endpoint(self.cloud, service, self.region)
+
+    @property
+    def project_id(self):
+        """The project id: given, from the IAM token, or looked up by region name (one request)."""
+        if not self._project_id and self.auth_mode == "password":
+            self._ensure_token()
+        if not self._project_id:
+            self._project_id = self._lookup_project_id()
+        return self._project_id
+
+    def request(self, service, method, path, query=None, body=None, write=False, target=None):
+        """Call ``service``; return :class:`ApiResult` ``(data, request_id, http_status)``.
+
+        ``path`` may contain ``{project_id}``. ``body`` (a dict) is sent as JSON. ``write`` marks a
+        call that changes state (retried only when it certainly did not apply). Raises a
+        :class:`_errors.CloudError` subclass; ``target`` is attached to it.
+        """
+        if "{project_id}" in path:
+            path = path.replace("{project_id}", self.project_id)
+        url = self.endpoint(service) + _path(path)
+        pairs = query_pairs(query)
+        if pairs:
+            url += "?" + encode_query(pairs)
+        payload = json.dumps(body, separators=(",", ":")).encode("utf-8") if body is not None else b""
+        headers = {"Content-Type": "application/json", "X-Language": "en-us"}
+        if self.auth_mode == "aksk" and service != "iam":
+            headers["X-Project-Id"] = self.project_id
+        return self._call(method, url, headers, payload, write, target)
+
+    def wait_gaussdb_job(self, job_id, timeout=600, poll=2.0, max_poll=15.0, target=None):
+        """Poll ``GET /v3/{project_id}/jobs?id=`` until ``Completed`` (return the job dict) or ``Failed``.
+
+        ``Pending``/``Running`` continue; "job not found" (DBS.200543) is transient until the
+        deadline. ``Failed`` raises :class:`ProviderError` (code ``JobFailed``) whose
+        ``fail_reason`` attribute holds the provider's reason; the deadline raises
+        :class:`WaitTimeoutError` naming the job.
+        """
+        clock, sleep = self.retry.clock, self.retry.sleep
+        start, interval, status = clock(), poll, "not found"
+        while True:
+            try:
+                result = self.request("gaussdb", "GET", "/v3/{project_id}/jobs", query={"id": job_id}, target=target)
+                job = (result.data or {}).get("job") or {}
+                status = job.get("status") or "unknown"
+                if status == "Completed":
+                    return job
+                if status == "Failed":
+                    reason = job.get("fail_reason") or "no reason given"
+                    err = ProviderError("JobFailed", "GaussDB job %s failed: %s" % (job_id, reason),
+                                        request_id=result.request_id, target=target)
+                    err.fail_reason, err.job = job.get("fail_reason"), job
+                    raise err
+            except NotFoundError as err:
+                if canonical_code(err.code) != JOB_NOT_FOUND:
+                    raise
+            left = timeout - (clock() - start)
+            if left <= 0:
+                raise WaitTimeoutError("JobTimeout", "GaussDB job %s did not finish within %s seconds (last status: "
+                                       "%s)" % (job_id, timeout, status), target=target)
+            sleep(min(interval, left))
+            interval = min(interval * 1.5, max_poll)
+
+    # -- internals --
+
+    def _call(self, method, url, headers, payload, write, target, refreshed=False):
+        used = self._ensure_token() if self.auth_mode == "password" else None  # has its own retry loop
+
+        def send():
+            response = self.transport.request(method, url, self._authorize(method, url, headers, payload, used),
+                                              payload)
+            return self._result(response, target)
+
+        try:
+            return self.retry.call(send, write=write)
+        except AuthError as err:
+            if err.token_expired and self.auth_mode == "password" and not refreshed:
+                self._drop_token(used)
+                return self._call(method, url, headers, payload, write, target, refreshed=True)
+            raise
+
+    def _authorize(self, method, url, headers, payload, token=None):
+        """Headers for one attempt: freshly signed (AK/SK) or carrying the (caller's or IAM) token."""
+        headers = dict(headers, **{"User-Agent": self.transport.user_agent})
+        if self.auth_mode == "aksk":
+            return huawei_sign(method, url, headers, payload, self.params["access_key"], self.params["secret_key"],
+                               security_token=self.params.get("security_token"))
+        headers["X-Auth-Token"] = self.params["auth_token"] if self.auth_mode == "token" else token
+        return headers
+
+    def _result(self, response, target):
+        data = response.json()
+        request_id = (response.headers.get("X-Request-Id") or response.headers.get("X-IAM-Trace-Id")
+                      or (data.get("request_id") if isinstance(data, dict) else None))
+        if 200 <= response.status < 300:
+            return ApiResult(data if data is not None else {}, request_id, response.status)
+        code, message = parse_error(data)
+        if code is None:
+            code, message = "%s" % response.status, "HTTP %s without an error code" % response.status
+        raise classify(response.status, code, redact(message, self.secrets), request_id=request_id,
+                       retry_after=retry_after_seconds(response.headers), target=target)
+
+    def _token_key(self):
+        """Cache key: IAM endpoint, domain, user, scope and a digest of the password (in memory only)."""
+        if self._cache_key is None:
+            p = self.params
+            digest = hashlib.sha256(("%s" % p.get("iam_password")).encode("utf-8")).hexdigest()
+            self._cache_key = (self.endpoint("iam"), p.get("iam_domain_name"), p.get("iam_user_name"),
+                               self._project_id or self.region, digest)
+        return self._cache_key
+
+    def _ensure_token(self):
+        """An IAM token for the project (password method), from the process cache or IAM."""
+        with _TOKEN_LOCK:  # concurrent workers share one token request
+            if self._token:
+                return self._token
+            key = self._token_key()
+            cached = _TOKEN_CACHE.get(key)
+            if cached and (cached[2] is None or cached[2] - TOKEN_MARGIN > time.time()):
+                token, project_id = cached[0], cached[1]
+            else:
+                token, project_id, expires = self._issue_token()
+                _TOKEN_CACHE[key] = (token, project_id, expires)
+            self._project_id = self._project_id or project_id
+            self._token = token
+            return token
+
+    def _drop_token(self, rejected):
+        """Forget ``rejected`` (unless another worker already replaced it)."""
+        with _TOKEN_LOCK:
+            key = self._token_key()
+            if key in _TOKEN_CACHE and _TOKEN_CACHE[key][0] == rejected:
+                del _TOKEN_CACHE[key]
+            if self._token == rejected:
+                self._token = None
+
+    def _issue_token(self):
+        p = self.params
+        if self._project_id:
+            scope = {"project": {"id": self._project_id}}
+        elif self.region:
+            scope = {"project": {"name": self.region}}
+        else:
+            raise ConfigError("MissingRegion", "region or project_id is required to scope an IAM token")
+        body = {"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": p["iam_user_name"], "password": p["iam_password"], "domain": {"name": p["iam_domain_name"]}}}},
+            "scope": scope}}
+        url = self.endpoint("iam") + "/v3/auth/tokens?nocatalog=true"
+        payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
+        headers = {"Content-Type": "application/json;charset=utf8", "User-Agent": self.transport.user_agent}
+
+        def send():
+            response = self.transport.request("POST", url, headers, payload)
+            result = self._result(response, None)
+            token = response.headers.get("X-Subject-Token")
+            if not token:
+                raise AuthError("NoSubjectToken", "IAM answered HTTP %s without X-Subject-Token" % response.status,
+                                http_status=response.status, request_id=result.request_id)
+            return token, result.data
+
+        token, data = self.retry.call(send, write=False)
+        info = (data or {}).get("token") or {}
+        return token, (info.get("project") or {}).get("id"), _epoch(info.get("expires_at"))
+
+    def _lookup_project_id(self):
+        if not self.region:
+            raise ConfigError("MissingRegion", "region or project_id is required")
+        url = self.endpoint("iam") + "/v3/projects?" + encode_query([("name", self.region)])
+        headers = {"Content-Type": "application/json"}
+        result = self._call("GET", url, headers, b"", False, None)
+        for project in (result.data or {}).get("projects") or []:
+            if project.get("name") == self.region and project.get("id"):
+                return project["id"]
+        raise NotFoundError("ProjectNotFound", "no IAM project named %s; set project_id" % self.region,
+                            http_status=result.http_status, request_id=result.request_id)

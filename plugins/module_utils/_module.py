@@ -1,0 +1,189 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, credrotate.cloud contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Base module helpers: shared argument specs, client construction and failure reporting.
+
+``HuaweiCloudModule`` and ``AlibabaCloudModule`` wrap ``AnsibleModule`` (in the style of
+amazon.aws ``AnsibleAWSModule``): they merge the shared options (documented in the
+``credrotate.cloud.huaweicloud`` / ``credrotate.cloud.alicloud`` doc fragments) with the
+module's own, build the transport, retry policy and provider client on first use, and turn a
+:class:`_errors.CloudError` into a structured failure with every secret redacted.
+Constructing one never runs anything; the module's ``main()`` does.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.credrotate.cloud.plugins.module_utils._alibaba import AlibabaClient
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CloudError, redact_data
+from ansible_collections.credrotate.cloud.plugins.module_utils._huawei import HuaweiClient
+from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import LedgerError
+from ansible_collections.credrotate.cloud.plugins.module_utils._probes import (
+    HAS_PYMYSQL,
+    HAS_REDIS,
+    PYMYSQL_IMPORT_ERROR,
+    REDIS_IMPORT_ERROR,
+)
+from ansible_collections.credrotate.cloud.plugins.module_utils._retry import DEFAULT_ATTEMPTS, DEFAULT_DEADLINE, Retry
+from ansible_collections.credrotate.cloud.plugins.module_utils._transport import (
+    DEFAULT_TIMEOUT,
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    Transport,
+)
+
+
+def _env(*names):
+    return (env_fallback, list(names))
+
+
+CONNECTION_SPEC = dict(
+    endpoint_url=dict(type="str"),
+    validate_certs=dict(type="bool", default=True),
+    ca_path=dict(type="path"),
+    timeout=dict(type="int", default=DEFAULT_TIMEOUT),
+    retries=dict(type="int", default=DEFAULT_ATTEMPTS),
+    retry_deadline=dict(type="int", default=int(DEFAULT_DEADLINE)),
+)
+
+HUAWEI_ARGUMENT_SPEC = dict(
+    CONNECTION_SPEC,
+    cloud=dict(type="str", default="huaweicloud", choices=["huaweicloud", "otc"]),
+    region=dict(type="str", fallback=_env("HW_REGION_NAME", "OS_REGION_NAME")),
+    project_id=dict(type="str", fallback=_env("HW_PROJECT_ID", "OS_PROJECT_ID")),
+    access_key=dict(type="str", no_log=False, fallback=_env("HW_ACCESS_KEY", "OS_ACCESS_KEY")),
+    secret_key=dict(type="str", no_log=True, fallback=_env("HW_SECRET_KEY", "OS_SECRET_KEY")),
+    security_token=dict(type="str", no_log=True, fallback=_env("HW_SECURITY_TOKEN")),
+    auth_token=dict(type="str", no_log=True, fallback=_env("HW_AUTH_TOKEN", "OS_AUTH_TOKEN")),
+    iam_user_name=dict(type="str", fallback=_env("HW_USER_NAME")),
+    iam_password=dict(type="str", no_log=True, fallback=_env("HW_PASSWORD")),
+    iam_domain_name=dict(type="str", fallback=_env("HW_DOMAIN_NAME")),
+    iam_endpoint_url=dict(type="str"),
+)
+
+ALIBABA_ARGUMENT_SPEC = dict(
+    CONNECTION_SPEC,
+    access_key=dict(type="str", no_log=False, fallback=_env("ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_ACCESS_KEY_ID")),
+    secret_key=dict(type="str", no_log=True, fallback=_env("ALICLOUD_SECRET_KEY", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")),
+    security_token=dict(type="str", no_log=True,
+                        fallback=_env("ALICLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN")),
+    region=dict(type="str", fallback=_env("ALICLOUD_REGION", "ALIBABA_CLOUD_REGION_ID")),
+)
+
+_LIBRARIES = {
+    "requests": (lambda: HAS_REQUESTS, lambda: REQUESTS_IMPORT_ERROR),
+    "pymysql": (lambda: HAS_PYMYSQL, lambda: PYMYSQL_IMPORT_ERROR),
+    "redis": (lambda: HAS_REDIS, lambda: REDIS_IMPORT_ERROR),
+}
+_LIBRARY_NAMES = {"requests": "requests", "pymysql": "PyMySQL", "redis": "redis"}
+
+
+class _CloudModule(object):
+    """Shared behaviour; subclasses set ``shared_spec`` and ``client_class``."""
+
+    shared_spec = {}
+    client_class = None
+
+    def __init__(self, argument_spec=None, **kwargs):
+        spec = copy.deepcopy(self.shared_spec)
+        spec.update(argument_spec or {})
+        self._module = AnsibleModule(argument_spec=spec, **kwargs)
+        self._client = None
+        self._secrets = set()
+        self.require_lib("requests")
+
+    def __getattr__(self, name):
+        # exit_json, warn, deprecate, boolean, ... come from AnsibleModule.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._module, name)
+
+    @property
+    def module(self):
+        return self._module
+
+    @property
+    def params(self):
+        return self._module.params
+
+    @property
+    def check_mode(self):
+        return self._module.check_mode
+
+    @property
+    def client(self):
+        """The provider client, built on first use (a configuration error fails the module)."""
+        if self._client is None:
+            try:
+                self._client = self.client_class(self.params, self.transport(), self.retry())
+            except CloudError as err:
+                self.fail_from(err)
+        return self._client
+
+    def transport(self):
+        p = self.params
+        return Transport(timeout=p.get("timeout"), validate_certs=p.get("validate_certs", True),
+                         ca_path=p.get("ca_path"))
+
+    def retry(self):
+        return Retry(attempts=self.params.get("retries"), deadline=self.params.get("retry_deadline"))
+
+    def require_lib(self, name):
+        """Fail with ``missing_required_lib`` unless ``requests``, ``pymysql`` or ``redis`` imported."""
+        present, error = _LIBRARIES[name]
+        if not present():
+            self._module.fail_json(msg=missing_required_lib(_LIBRARY_NAMES[name]), exception=error())
+
+    def add_secret(self, value):
+        """Mask ``value`` (e.g. a password read or generated at run time) in every output."""
+        if value:
+            self._secrets.add(value)
+            self._module.no_log_values.add(value)
+
+    def secrets(self):
+        values = set(self._secrets) | set(v for v in self._module.no_log_values if isinstance(v, str))
+        if self._client is not None:
+            values.update(self._client.secrets)
+        return values
+
+    def redact(self, data):
+        """``data`` with every secret string replaced by ``********``."""
+        return redact_data(data, self.secrets())
+
+    def fail_from(self, err, msg=None, **extra):
+        """Fail with the structured shape ``{msg, error: {code, message}, http_status, request_id}``.
+
+        ``msg`` says what failed on which target; ``extra`` adds result keys (e.g. ``results``).
+        """
+        if isinstance(err, CloudError):
+            result = err.failure_dict(msg)
+        elif isinstance(err, LedgerError):
+            text = "%s" % (err,)
+            result = {"msg": "%s: %s" % (msg, text) if msg else text,
+                      "error": {"code": "LedgerError", "message": text, "kind": "ledger"},
+                      "http_status": None, "request_id": None}
+        else:
+            raise TypeError("fail_from() takes a CloudError or LedgerError, not %s" % type(err).__name__)
+        result.update(extra)
+        self._module.fail_json(**self.redact(result))
+
+
+class HuaweiCloudModule(_CloudModule):
+    """``AnsibleModule`` plus the Huawei Cloud/OTC options and a :class:`HuaweiClient` (``.client``)."""
+
+    shared_spec = HUAWEI_ARGUMENT_SPEC
+    client_class = HuaweiClient
+
+
+class AlibabaCloudModule(_CloudModule):
+    """``AnsibleModule`` plus the Alibaba Cloud options and an :class:`AlibabaClient` (``.client``)."""
+
+    shared_spec = ALIBABA_ARGUMENT_SPEC
+    client_class = AlibabaClient
