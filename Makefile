@@ -122,8 +122,7 @@ integration: venv
 # --- running ------------------------------------------------------------------------------
 
 demo: venv
-	@echo 'make demo: not yet: the rotation demo against the emulator is still being written.'
-	echo "make demo: DEMO_ARGS would be passed on: $${DEMO_ARGS:-(none)}"
+	playbooks/demo/run
 
 emulator: venv
 	python tests/emulator --fixtures $(EMULATOR_FIXTURES) --port $(EMULATOR_PORT)
