@@ -381,8 +381,8 @@ class AlibabaGateway(Gateway):
             return pop_error(req, 400, "SignatureDoesNotMatch",
                              "Specified signature does not match our calculation: "
                              "x-acs-content-sha256 is not the SHA-256 of the request body.")
-        canonical, _ = signing.aliyun_v3_canonical_request(req.method, req.path, req.query, headers,
-                                                           payload_hash, names)
+        canonical, dummy = signing.aliyun_v3_canonical_request(req.method, req.path, req.query, headers,
+                                                               payload_hash, names)
         expected = signing.aliyun_v3_signature(key["secret"], signing.aliyun_v3_string_to_sign(canonical))
         if not hmac.compare_digest(expected, signature):
             return pop_error(req, 400, "SignatureDoesNotMatch", "Specified signature does not match our calculation.")
@@ -852,7 +852,7 @@ class DtsService(Service):
             except Exception:  # noqa: BLE001 - a backend outage is not an authentication verdict
                 continue
             with self.emu.lock:
-                current = [(n, r, u, direction[n]["password"]) for n, r, u, _ in creds]
+                current = [(n, r, u, direction[n]["password"]) for n, r, u, dummy in creds]
                 if current != creds:
                     continue  # a password changed meanwhile; the next read decides
                 if failures:

@@ -192,7 +192,7 @@ def main(argv=None):
     print("emulator %s; %d requests per phase; %d client threads; python %s" % (
         base_url, args.requests, args.threads, sys.version.split()[0]))
     print("%-18s %8s %7s %9s %8s %8s %8s %8s" % ("phase", "requests", "errors", "req/s", "p50 ms", "p95 ms",
-                                                  "p99 ms", "max ms"))
+                                                 "p99 ms", "max ms"))
     for r in results:
         print("%-18s %8d %7d %9.1f %8.2f %8.2f %8.2f %8.2f" % (
             r["phase"], r["requests"], r["errors"], r["rps"], r["p50"], r["p95"], r["p99"], r["max"]))

@@ -352,7 +352,7 @@ class DrsService(Service):
                    for job, sides in probes]
         with self.emu.lock:
             for job, sides, bad in results:
-                if any(job[side].get("password") != pw for side, _, _, pw in sides):
+                if any(job[side].get("password") != pw for side, dummy, dummy, pw in sides):
                     continue  # changed meanwhile; that change ran its own check
                 self._apply_health(job, bad)
 
@@ -429,7 +429,7 @@ class DrsService(Service):
             wrong = []
             for item in items:
                 job = self._find(project, item["job_id"])
-                if job["status"] not in PASSWORD_CHANGE_ALLOWED and job["id"] not in [j for j, _ in wrong]:
+                if job["status"] not in PASSWORD_CHANGE_ALLOWED and job["id"] not in [j for j, dummy in wrong]:
                     wrong.append((job["id"], job["status"]))
             if wrong:
                 return drs_error("DRS.M00304", "This API cannot be called in the current task status: %s" % ", ".join(
@@ -608,4 +608,3 @@ def _unique(values):
             seen.add(value)
             out.append(value)
     return out
-

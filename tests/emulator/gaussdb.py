@@ -350,12 +350,12 @@ class GaussDbService(Service):
             if not accounts:
                 return False
             backend = self.backend
-            if backend is not None and any(_host_reaches_loopback(host) for host, _ in accounts):
+            if backend is not None and any(_host_reaches_loopback(host) for host, dummy in accounts):
                 try:
                     return backend.check_login(name, password)
                 except BackendError:
                     return False
-            return any(stored is not None and stored == password for _, stored in accounts)
+            return any(stored is not None and stored == password for dummy, stored in accounts)
         return check
 
     # -- jobs ------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ class HuaweiGateway(Gateway):
             if req.headers.get("x-security-token") != expected_token or "x-security-token" not in names:
                 return "verify aksk signature fail: security token is missing or invalid"
         headers = req.headers.lower_dict()
-        canonical, _ = signing.huawei_canonical_request(req.method, req.path, req.query, headers, req.body, names)
+        canonical, dummy = signing.huawei_canonical_request(req.method, req.path, req.query, headers, req.body, names)
         expected = signing.huawei_signature(key["secret"], signing.huawei_string_to_sign(canonical, date))
         if expected != signature:
             return "verify aksk signature fail"

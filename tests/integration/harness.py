@@ -108,7 +108,7 @@ def run_playbook(tmp_path, tasks, env=None, check=False, diff=True, verbosity=4,
     cmd.extend(extra_args)
     environment = base_env(tmp_path, env)
     proc = subprocess.run(cmd, env=environment, cwd=REPO, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=600)
+                          stdin=subprocess.DEVNULL, timeout=600, check=False)
     return Run(proc, _read_results(environment["CREDROTATE_RESULT_DUMP"]))
 
 
@@ -126,7 +126,7 @@ def run_adhoc(tmp_path, module, args, env=None, check=False, verbosity=4, diff=T
         cmd.append("--check")
     environment = base_env(tmp_path, env)
     proc = subprocess.run(cmd, env=environment, cwd=REPO, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=600)
+                          stdin=subprocess.DEVNULL, timeout=600, check=False)
     return Run(proc, _read_results(environment["CREDROTATE_RESULT_DUMP"]))
 
 

@@ -84,7 +84,7 @@ def iso(epoch):
 
 def test_v3_signed_request_with_password_in_query_is_accepted_and_applied(emu):
     """A V3-signed POST with the parameters in the query string verifies and changes the password."""
-    status, _, body = v3(emu).call("ModifyDtsJobPassword", dict(MODIFY, Password=PASSWORD))
+    status, dummy, body = v3(emu).call("ModifyDtsJobPassword", dict(MODIFY, Password=PASSWORD))
     assert status == 200 and body["Success"] is True and body["HttpStatusCode"] == 200
     assert stored_password_is(emu, PASSWORD)
     entry = emu.journal.entries()[-1]
@@ -94,14 +94,14 @@ def test_v3_signed_request_with_password_in_query_is_accepted_and_applied(emu):
 
 def test_v3_signed_form_body_is_verified_through_content_sha256(emu):
     """The password may travel in a form body; its SHA-256 is signed via x-acs-content-sha256."""
-    status, _, body = v3(emu).call("ModifyDtsJobPassword", MODIFY, form={"Password": PASSWORD})
+    status, dummy, body = v3(emu).call("ModifyDtsJobPassword", MODIFY, form={"Password": PASSWORD})
     assert status == 200 and body["Success"] is True
     assert stored_password_is(emu, PASSWORD)
 
 
 def test_v3_get_request_is_accepted(emu):
     """GET / with V3 signing works for a read."""
-    status, _, body = v3(emu).call("DescribeDtsJobDetail", {"DtsJobId": JOB}, method="GET")
+    status, dummy, body = v3(emu).call("DescribeDtsJobDetail", {"DtsJobId": JOB}, method="GET")
     assert status == 200 and body["DtsJobId"] == JOB
 
 
@@ -110,7 +110,7 @@ def test_v3_tampered_query_value_fails(emu):
     client = v3(emu)
     prepared = client.prepare("ModifyDtsJobPassword", dict(MODIFY, Password=PASSWORD))
     prepared["query"] = [(k, "Evil-Passw0rd" if k == "Password" else v) for k, v in prepared["query"]]
-    status, _, body = client.send(prepared)
+    status, dummy, body = client.send(prepared)
     assert_pop_error(status, body, 400, "SignatureDoesNotMatch")
     assert "Evil" not in body["Message"]
     assert stored_password_is(emu, "Old-Passw0rd-1")
@@ -121,7 +121,7 @@ def test_v3_tampered_body_fails_on_content_hash(emu):
     client = v3(emu)
     prepared = client.prepare("ModifyDtsJobPassword", MODIFY, form={"Password": PASSWORD})
     prepared["body"] = b"Password=Evil-Passw0rd"
-    status, _, body = client.send(prepared)
+    status, dummy, body = client.send(prepared)
     assert_pop_error(status, body, 400, "SignatureDoesNotMatch")
     assert "x-acs-content-sha256" in body["Message"]
     assert stored_password_is(emu, "Old-Passw0rd-1")
@@ -133,7 +133,7 @@ def test_v3_tampered_body_with_recomputed_hash_fails(emu):
     prepared = client.prepare("ModifyDtsJobPassword", MODIFY, form={"Password": PASSWORD})
     prepared["body"] = b"Password=Evil-Passw0rd"
     prepared["headers"]["x-acs-content-sha256"] = signing.sha256_hex(prepared["body"])
-    status, _, body = client.send(prepared)
+    status, dummy, body = client.send(prepared)
     assert_pop_error(status, body, 400, "SignatureDoesNotMatch")
 
 
@@ -142,13 +142,13 @@ def test_v3_tampered_signed_header_fails(emu):
     client = v3(emu)
     prepared = client.prepare("DescribeDtsJobs", {"JobType": "SYNC"})
     prepared["headers"]["x-acs-action"] = "DescribeDtsJobDetail"
-    status, _, body = client.send(prepared)
+    status, dummy, body = client.send(prepared)
     assert_pop_error(status, body, 400, "SignatureDoesNotMatch")
 
 
 def test_v3_wrong_secret_fails(emu):
     """A signature made with another secret does not verify."""
-    status, _, body = v3(emu, secret="not-the-secret").call("DescribeDtsJobs", {"JobType": "SYNC"})
+    status, dummy, body = v3(emu, secret="not-the-secret").call("DescribeDtsJobs", {"JobType": "SYNC"})
     assert_pop_error(status, body, 400, "SignatureDoesNotMatch")
 
 
@@ -157,7 +157,7 @@ def test_v3_unsigned_acs_header_is_incomplete_signature(emu):
     client = v3(emu)
     prepared = client.prepare("DescribeDtsJobs", {"JobType": "SYNC"})
     prepared["headers"]["x-acs-extra"] = "1"
-    status, _, body = client.send(prepared)
+    status, dummy, body = client.send(prepared)
     assert_pop_error(status, body, 400, "IncompleteSignature")
     assert "x-acs-extra" in body["Message"]
 
@@ -168,7 +168,7 @@ def test_v3_content_type_of_a_body_must_be_signed(emu):
     prepared = client.prepare("ModifyDtsJobPassword", MODIFY, form={"Password": PASSWORD})
     auth = prepared["headers"]["Authorization"]
     prepared["headers"]["Authorization"] = auth.replace("content-type;", "")
-    status, _, body = client.send(prepared)
+    status, dummy, body = client.send(prepared)
     assert_pop_error(status, body, 400, "IncompleteSignature")
 
 
@@ -182,7 +182,7 @@ def test_v3_malformed_or_unsupported_authorization_is_incomplete_signature(emu, 
     client = v3(emu)
     prepared = client.prepare("DescribeDtsJobs", {"JobType": "SYNC"})
     prepared["headers"]["Authorization"] = authorization
-    status, _, body = client.send(prepared)
+    status, dummy, body = client.send(prepared)
     assert_pop_error(status, body, 400, "IncompleteSignature")
 
 
@@ -191,7 +191,7 @@ def test_v3_replayed_nonce_is_refused_and_a_fresh_nonce_works(emu):
     client = v3(emu)
     prepared = client.prepare("DescribeDtsJobs", {"JobType": "SYNC"})
     assert client.send(prepared)[0] == 200
-    status, _, body = client.send(prepared)
+    status, dummy, body = client.send(prepared)
     assert_pop_error(status, body, 400, "SignatureNonceUsed")
     assert client.call("DescribeDtsJobs", {"JobType": "SYNC"})[0] == 200
 
@@ -207,7 +207,7 @@ def test_nonces_are_per_access_key(emu):
     """Two access keys may use the same nonce."""
     nonce = signing.aliyun_nonce()
     assert v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"}, nonce=nonce)[0] == 200
-    status, _, _ = v3(emu, ak=STS_AK, secret=STS_SECRET, security_token=STS_TOKEN).call(
+    status, dummy, dummy = v3(emu, ak=STS_AK, secret=STS_SECRET, security_token=STS_TOKEN).call(
         "DescribeDtsJobs", {"JobType": "SYNC"}, nonce=nonce)
     assert status == 200
 
@@ -217,15 +217,15 @@ def test_nonce_is_forgotten_after_fifteen_minutes(emu):
     nonce = signing.aliyun_nonce()
     assert v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"}, nonce=nonce)[0] == 200
     admin(emu, "POST", "clock", {"skew_seconds": 901})
-    status, _, body = v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"}, nonce=nonce, date=iso(emu.now()))
+    status, dummy, body = v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"}, nonce=nonce, date=iso(emu.now()))
     assert status == 200, body
 
 
 def test_v3_expired_timestamp_is_refused(emu):
     """x-acs-date more than 15 minutes from server time: InvalidTimeStamp.Expired."""
-    status, _, body = v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"}, date=iso(emu.now() - 16 * 60))
+    status, dummy, body = v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"}, date=iso(emu.now() - 16 * 60))
     assert_pop_error(status, body, 400, "InvalidTimeStamp.Expired")
-    status, _, body = v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"}, date=iso(emu.now() + 16 * 60))
+    status, dummy, body = v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"}, date=iso(emu.now() + 16 * 60))
     assert_pop_error(status, body, 400, "InvalidTimeStamp.Expired")
     assert v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"}, date=iso(emu.now() - 14 * 60))[0] == 200
 
@@ -233,26 +233,26 @@ def test_v3_expired_timestamp_is_refused(emu):
 def test_injected_clock_skew_expires_current_signatures(emu):
     """The emulator's clock skew (admin API) is what timestamps are checked against."""
     admin(emu, "POST", "clock", {"skew_seconds": -3600})
-    status, _, body = v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"})
+    status, dummy, body = v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"})
     assert_pop_error(status, body, 400, "InvalidTimeStamp.Expired")
 
 
 def test_v3_malformed_date_is_format_error(emu):
     """An unparsable x-acs-date: InvalidTimeStamp.Format."""
-    status, _, body = v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"}, date="Tue, 02 Jan 2024 03:04:05 GMT")
+    status, dummy, body = v3(emu).call("DescribeDtsJobs", {"JobType": "SYNC"}, date="Tue, 02 Jan 2024 03:04:05 GMT")
     assert_pop_error(status, body, 400, "InvalidTimeStamp.Format")
 
 
 def test_unknown_access_key_is_404_not_found(emu):
     """An unknown AccessKeyId: 404 InvalidAccessKeyId.NotFound (both signatures)."""
     for client in (v3(emu, ak="LTAIunknown"), rpc(emu, ak="LTAIunknown")):
-        status, _, body = client.call("DescribeDtsJobs", {"JobType": "SYNC"})
+        status, dummy, body = client.call("DescribeDtsJobs", {"JobType": "SYNC"})
         assert_pop_error(status, body, 404, "InvalidAccessKeyId.NotFound")
 
 
 def test_disabled_access_key_is_inactive(emu):
     """A disabled key: InvalidAccessKeyId.Inactive."""
-    status, _, body = v3(emu, ak="LTAIdisabled").call("DescribeDtsJobs", {"JobType": "SYNC"})
+    status, dummy, body = v3(emu, ak="LTAIdisabled").call("DescribeDtsJobs", {"JobType": "SYNC"})
     assert_pop_error(status, body, 400, "InvalidAccessKeyId.Inactive")
 
 
@@ -260,12 +260,12 @@ def test_v3_sts_key_needs_its_security_token(emu):
     """An STS key works with its token; absent, wrong or expired tokens are InvalidSecurityToken.*."""
     ok = v3(emu, ak=STS_AK, secret=STS_SECRET, security_token=STS_TOKEN)
     assert ok.call("DescribeDtsJobs", {"JobType": "SYNC"})[0] == 200
-    status, _, body = v3(emu, ak=STS_AK, secret=STS_SECRET).call("DescribeDtsJobs", {"JobType": "SYNC"})
+    status, dummy, body = v3(emu, ak=STS_AK, secret=STS_SECRET).call("DescribeDtsJobs", {"JobType": "SYNC"})
     assert_pop_error(status, body, 400, "InvalidSecurityToken.Malformed")
-    status, _, body = v3(emu, ak=STS_AK, secret=STS_SECRET, security_token="other").call(
+    status, dummy, body = v3(emu, ak=STS_AK, secret=STS_SECRET, security_token="other").call(
         "DescribeDtsJobs", {"JobType": "SYNC"})
     assert_pop_error(status, body, 400, "InvalidSecurityToken.MismatchWithAccessKey")
-    status, _, body = v3(emu, ak=OLD_STS_AK, secret=STS_SECRET, security_token=STS_TOKEN).call(
+    status, dummy, body = v3(emu, ak=OLD_STS_AK, secret=STS_SECRET, security_token=STS_TOKEN).call(
         "DescribeDtsJobs", {"JobType": "SYNC"})
     assert_pop_error(status, body, 400, "InvalidSecurityToken.Expired")
 
@@ -275,7 +275,7 @@ def test_v3_security_token_header_is_signed(emu):
     client = v3(emu, ak=STS_AK, secret=STS_SECRET)
     prepared = client.prepare("DescribeDtsJobs", {"JobType": "SYNC"})
     prepared["headers"]["x-acs-security-token"] = STS_TOKEN
-    status, _, body = client.send(prepared)
+    status, dummy, body = client.send(prepared)
     assert_pop_error(status, body, 400, "IncompleteSignature")
 
 
@@ -284,7 +284,7 @@ def test_v3_security_token_header_is_signed(emu):
 
 def test_rpc_signed_post_is_accepted(emu):
     """An RPC v1 HMAC-SHA1 POST with everything in the query verifies and applies."""
-    status, _, body = rpc(emu).call("ModifyDtsJobPassword", dict(MODIFY, Password=PASSWORD))
+    status, dummy, body = rpc(emu).call("ModifyDtsJobPassword", dict(MODIFY, Password=PASSWORD))
     assert status == 200 and body["Success"] is True
     assert stored_password_is(emu, PASSWORD)
     assert emu.journal.entries()[-1]["auth"] == "rpc-hmac-sha1"
@@ -292,14 +292,14 @@ def test_rpc_signed_post_is_accepted(emu):
 
 def test_rpc_form_parameters_are_signed_too(emu):
     """Form-body parameters take part in the RPC signature."""
-    status, _, body = rpc(emu).call("ModifyDtsJobPassword", MODIFY, form={"Password": PASSWORD})
+    status, dummy, body = rpc(emu).call("ModifyDtsJobPassword", MODIFY, form={"Password": PASSWORD})
     assert status == 200 and body["Success"] is True
     assert stored_password_is(emu, PASSWORD)
 
 
 def test_rpc_get_is_accepted(emu):
     """The documented GET form works."""
-    status, _, body = rpc(emu).call("DescribeDtsJobDetail", {"DtsJobId": JOB}, method="GET")
+    status, dummy, body = rpc(emu).call("DescribeDtsJobDetail", {"DtsJobId": JOB}, method="GET")
     assert status == 200 and body["Status"] == "Synchronizing"
 
 
@@ -311,7 +311,7 @@ def test_rpc_tampered_query_or_form_fails(emu):
     assert_pop_error(*client.send(prepared)[::2], 400, "SignatureDoesNotMatch")
     prepared = client.prepare("ModifyDtsJobPassword", MODIFY, form={"Password": PASSWORD})
     prepared["body"] = b"Password=Evil-Passw0rd"
-    status, _, body = client.send(prepared)
+    status, dummy, body = client.send(prepared)
     assert_pop_error(status, body, 400, "SignatureDoesNotMatch")
     assert stored_password_is(emu, "Old-Passw0rd-1")
 
@@ -330,7 +330,7 @@ def test_rpc_replayed_nonce_and_expired_timestamp(emu):
     prepared = client.prepare("DescribeDtsJobs", {"JobType": "SYNC"})
     assert client.send(prepared)[0] == 200
     assert_pop_error(*client.send(prepared)[::2], 400, "SignatureNonceUsed")
-    status, _, body = client.call("DescribeDtsJobs", {"JobType": "SYNC"}, date=iso(emu.now() - 16 * 60))
+    status, dummy, body = client.call("DescribeDtsJobs", {"JobType": "SYNC"}, date=iso(emu.now() - 16 * 60))
     assert_pop_error(status, body, 400, "InvalidTimeStamp.Expired")
 
 
@@ -340,7 +340,7 @@ def test_rpc_missing_common_parameter(emu, dropped):
     client = rpc(emu)
     prepared = client.prepare("DescribeDtsJobs", {"JobType": "SYNC"})
     prepared["query"] = [(k, v) for k, v in prepared["query"] if k != dropped]
-    status, _, body = client.send(prepared)
+    status, dummy, body = client.send(prepared)
     assert_pop_error(status, body, 400, "MissingParameter")
     assert '"%s"' % dropped in body["Message"]
 
@@ -357,9 +357,9 @@ def test_rpc_sts_key_needs_security_token_parameter(emu):
     """RPC with an STS key: SecurityToken parameter required and checked."""
     assert rpc(emu, ak=STS_AK, secret=STS_SECRET, security_token=STS_TOKEN).call(
         "DescribeDtsJobs", {"JobType": "SYNC"})[0] == 200
-    status, _, body = rpc(emu, ak=STS_AK, secret=STS_SECRET).call("DescribeDtsJobs", {"JobType": "SYNC"})
+    status, dummy, body = rpc(emu, ak=STS_AK, secret=STS_SECRET).call("DescribeDtsJobs", {"JobType": "SYNC"})
     assert_pop_error(status, body, 400, "InvalidSecurityToken.Malformed")
-    status, _, body = rpc(emu, ak=STS_AK, secret=STS_SECRET, security_token="x").call(
+    status, dummy, body = rpc(emu, ak=STS_AK, secret=STS_SECRET, security_token="x").call(
         "DescribeDtsJobs", {"JobType": "SYNC"})
     assert_pop_error(status, body, 400, "InvalidSecurityToken.MismatchWithAccessKey")
 
@@ -418,7 +418,7 @@ def test_throttle_fault_default_retry_after_and_none(emu):
 def test_error_fault_statuses(emu, status, code):
     """An error fault answers its status with ServiceUnavailable (503) or InternalError."""
     admin(emu, "POST", "faults", {"kind": "error", "status": status, "match": {"service": "dts"}})
-    got, _, body = rpc(emu).call("DescribeDtsJobs", {"JobType": "SYNC"})
+    got, dummy, body = rpc(emu).call("DescribeDtsJobs", {"JobType": "SYNC"})
     assert_pop_error(got, body, status, code)
 
 
@@ -427,8 +427,8 @@ def test_journal_and_state_never_carry_secrets(emu):
     v3(emu).call("ModifyDtsJobPassword", dict(MODIFY, Password=PASSWORD))
     rpc(emu, ak=STS_AK, secret=STS_SECRET, security_token=STS_TOKEN).call(
         "ModifyDtsJobPassword", dict(MODIFY, Endpoint="dest", UserName="dtsdest"), form={"Password": "Form-Passw0rd"})
-    _, state = admin(emu, "GET", "state")
-    _, journal = admin(emu, "GET", "journal")
+    dummy, state = admin(emu, "GET", "state")
+    dummy, journal = admin(emu, "GET", "journal")
     text = json.dumps(state) + json.dumps(journal)
     for secret in (PASSWORD, "Form-Passw0rd", "Old-Passw0rd", SECRET, STS_SECRET, STS_TOKEN, "N3w"):
         assert secret not in text

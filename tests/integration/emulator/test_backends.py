@@ -33,7 +33,7 @@ def test_parse_tcp_dsn_with_credentials_and_client_override():
     admin, address, where = parse_mysql_dsn("mysql://adm:p%40ss@127.0.0.1:3307")
     assert (admin["user"], admin["password"], admin["host"], admin["port"]) == ("adm", "p@ss", "127.0.0.1", 3307)
     assert address == ("127.0.0.1", 3307) and where == "127.0.0.1:3307"
-    _, address, _ = parse_mysql_dsn("mysql://adm@localhost:3306/?client_host=10.1.2.3&client_port=13306")
+    dummy, address, dummy = parse_mysql_dsn("mysql://adm@localhost:3306/?client_host=10.1.2.3&client_port=13306")
     assert address == ("10.1.2.3", 13306)
 
 
@@ -153,10 +153,10 @@ def test_mysql_refuses_accounts_it_did_not_create(mysql):
 @pytest.mark.real_backend
 def test_mysql_close_drops_every_account_it_created(mysql):
     """close() drops the accounts the backend created (and is idempotent)."""
-    names = [_name() for _ in range(3)]
+    names = [_name() for dummy in range(3)]
     for name in names:
         mysql.ensure_account(name, "%", "Some-Passw0rd!")
-    assert [n for n, _ in mysql.accounts()] == sorted(names)
+    assert [n for n, dummy in mysql.accounts()] == sorted(names)
     mysql.close()
     mysql.close()
     probe = MysqlBackend(MYSQL_DSN)

@@ -184,7 +184,7 @@ def test_throttle_fault_answers_429_with_retry_after(emu):
     """A throttle fault answers 429 APIGW.0308 with Retry-After, ``count`` times, then calls pass."""
     added = fault(emu, {"kind": "throttle", "count": 2, "retry_after": 3})
     assert added[0]["kind"] == "throttle"
-    for _ in range(2):
+    for dummy in range(2):
         resp = status(emu)
         assert resp.status_code == 429
         assert resp.headers["Retry-After"] == "3"
@@ -217,7 +217,7 @@ def test_fault_matching_by_action_and_write(emu):
 def test_fault_count_zero_lasts_until_cleared(emu):
     """``count: 0`` keeps the fault until DELETE /_emulator/faults; hits are counted."""
     fault(emu, {"kind": "error", "status": 503, "count": 0})
-    for _ in range(3):
+    for dummy in range(3):
         resp = status(emu)
         assert resp.status_code == 503 and resp.json()["error_code"] == "APIGW.0613"
     assert admin(emu, "GET", "faults").json()["faults"][0]["hits"] == 3
@@ -245,7 +245,7 @@ def test_error_fault_on_a_write_answers_5xx_and_applies_nothing(emu, spec, statu
 def test_several_faults_in_one_post_apply_in_order(emu):
     """A list of fault specs is accepted; the first matching fault is used first."""
     fault(emu, [{"kind": "throttle"}, {"kind": "error", "status": 500}])
-    assert [status(emu).status_code for _ in range(3)] == [429, 500, 200]
+    assert [status(emu).status_code for dummy in range(3)] == [429, 500, 200]
 
 
 def test_latency_fault_delays_the_answer(emu):

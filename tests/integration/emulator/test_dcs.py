@@ -228,7 +228,7 @@ def test_five_wrong_old_passwords_lock_the_instance_for_five_minutes(emu):
 
 def test_admin_unlock_ends_the_lock(emu):
     """POST /_emulator/dcs/instances/<id>/unlock resets the lock and the failure count."""
-    for _ in range(5):
+    for dummy in range(5):
         change(emu, "Wrong-Passw0rd!", NEW_PW)
     assert change(emu, OLD_PW, NEW_PW).json()["result"] == "locked"
     resp = admin(emu, "dcs/instances/%s/unlock" % DCS)
@@ -242,7 +242,7 @@ def test_lock_expires_after_dcs_lock_seconds(emulator_factory):
     fixtures = copy.deepcopy(FIXTURES)
     fixtures["settings"] = {"dcs_lock_seconds": 0.3}
     emu = emulator_factory(fixtures)
-    for _ in range(5):
+    for dummy in range(5):
         change(emu, "Wrong-Passw0rd!", NEW_PW)
     assert change(emu, OLD_PW, NEW_PW).json()["result"] == "locked"
     time.sleep(0.35)
@@ -263,7 +263,7 @@ def test_lockout_state_survives_a_restart(emulator_factory, tmp_path):
     """The lock is part of the state: a restarted emulator (same state file) still reports 'locked'."""
     state = str(tmp_path / "state.json")
     first = emulator_factory(FIXTURES, state_file=state)
-    for _ in range(5):
+    for dummy in range(5):
         change(first, "Wrong-Passw0rd!", NEW_PW)
     first.stop()
     second = emulator_factory(FIXTURES, state_file=state)
@@ -284,7 +284,7 @@ def test_reset_password_sets_a_new_password_without_the_old_one(emu):
 
 def test_reset_password_while_locked_answers_code_3(emu):
     """password/reset on a locked instance: 200 with code "3", "instance is locked"; nothing changes."""
-    for _ in range(5):
+    for dummy in range(5):
         change(emu, "Wrong-Passw0rd!", NEW_PW)
     body = reset(emu, {"new_password": NEW_PW}).json()
     assert body["code"] == "3" and body["message"] == "instance is locked" and body["lock_time_left"] == "5"
@@ -438,7 +438,7 @@ def test_real_redis_lockout_after_five_wrong_old_passwords(emulator_factory):
         {"instance_id": DCS, "name": "dcs-lockout", "project_id": PROJECT, "password": OLD_PW}]}}
     emu = emulator_factory(fixtures, real=True)
     port = call(emu, "GET", inst_path()).json()["port"]
-    results = [change(emu, "Wrong-Passw0rd!", NEW_PW).json() for _ in range(5)]
+    results = [change(emu, "Wrong-Passw0rd!", NEW_PW).json() for dummy in range(5)]
     assert [r["retry_times_left"] for r in results] == ["4", "3", "2", "1", "0"]
     assert results[-1]["lock_time"] == "5"
     assert change(emu, OLD_PW, NEW_PW).json()["result"] == "locked"

@@ -328,7 +328,7 @@ def test_injected_item_failure_is_reported_inside_http_200_and_other_items_apply
 def test_injected_failure_with_custom_code_and_count(emu):
     """An injected failure carries the given error_code and a known message; ``count`` queues several."""
     admin(emu, "drs/jobs/%s/fail-next-change" % J_MIGRATION, {"error_code": "DRS.M01504", "count": 2})
-    for _ in range(2):
+    for dummy in range(2):
         result = modify(emu, [item(J_MIGRATION, "so")]).json()["results"][0]
         assert (result["status"], result["error_code"]) == ("failed", "DRS.M01504")
         assert "Another operation" in result["error_msg"]
@@ -559,7 +559,7 @@ def test_health_leaves_other_failures_and_states_alone(emu):
 
 def test_unknown_database_reference_counts_as_healthy(emu):
     """With no checker registered for a job's database, health checks change nothing."""
-    for _ in range(2):
+    for dummy in range(2):
         assert status(emu, [J_SYNC]).json()["results"][0]["status"] == "INCRE_TRANSFER_STARTED"
 
 
@@ -755,7 +755,6 @@ def test_sdk_with_wrong_secret_is_refused_by_the_gateway(emu):
     with pytest.raises(ClientRequestException) as info:
         client.batch_list_job_status(drs.BatchListJobStatusRequest(body=drs.BatchQueryJobReqPage(jobs=[J_SYNC])))
     assert info.value.status_code == 401 and info.value.error_code == "APIGW.0301"
-
 
 
 def test_fixture_with_unknown_status_or_duplicate_id_is_refused():

@@ -98,13 +98,13 @@ def modify(emu, job=SYNC, ep="src", user="repl_src", password="New-Passw0rd-1", 
 
 
 def detail(emu, job=SYNC, **extra):
-    status, _, body = client(emu).call("DescribeDtsJobDetail", dict({"DtsJobId": job}, **extra))
+    status, dummy, body = client(emu).call("DescribeDtsJobDetail", dict({"DtsJobId": job}, **extra))
     assert status == 200, body
     return body
 
 
 def jobs(emu, **params):
-    status, _, body = client(emu).call("DescribeDtsJobs", params)
+    status, dummy, body = client(emu).call("DescribeDtsJobs", params)
     assert status == 200, body
     return body
 
@@ -127,7 +127,7 @@ def matches(emu, password, job=SYNC, ep="src", direction="Forward"):
 
 
 def set_status(emu, status, job=SYNC, **extra):
-    code, _ = admin(emu, "POST", "dts/jobs/%s/status" % job, dict({"status": status}, **extra))
+    code, dummy = admin(emu, "POST", "dts/jobs/%s/status" % job, dict({"status": status}, **extra))
     assert code == 200
 
 
@@ -150,7 +150,7 @@ def job_summary(emu, job_id):
 @pytest.mark.parametrize("signature", ["v3", "rpc"])
 def test_modify_password_success_updates_stored_password(emu, signature):
     """Success answers {RequestId, HttpStatusCode: 200, Success: true} and stores the new password."""
-    status, _, body = modify(emu, signature=signature)
+    status, dummy, body = modify(emu, signature=signature)
     assert status == 200
     assert set(body) == {"RequestId", "HttpStatusCode", "Success"}
     assert body["Success"] is True and body["HttpStatusCode"] == 200
@@ -170,7 +170,7 @@ def test_modify_destination_password(emu):
 
 def test_missing_dts_job_id_is_a_gateway_error(emu):
     """DtsJobId is required by the API definition: 400 MissingDtsJobId in the POP error shape."""
-    status, _, body = modify(emu, job=None)
+    status, dummy, body = modify(emu, job=None)
     assert status == 400 and body["Code"] == "MissingDtsJobId"
     assert set(body) == {"RequestId", "HostId", "Code", "Message", "Recommend"}
 
@@ -190,7 +190,7 @@ def test_missing_dts_job_id_is_a_gateway_error(emu):
 ])
 def test_modify_invalid_parameters(emu, override, dynamic):
     """Invalid or missing parameters, unknown jobs: Success:false InvalidParameter naming the parameter."""
-    status, _, body = modify(emu, **override)
+    status, dummy, body = modify(emu, **override)
     business_error(status, body, "InvalidParameter", dynamic, 400)
     assert body["ErrMessage"] == "The Value of Input Parameter %s is not valid."
     assert matches(emu, "Src-Passw0rd")
@@ -198,7 +198,7 @@ def test_modify_invalid_parameters(emu, override, dynamic):
 
 def test_modify_same_password_is_refused(emu):
     """New password equal to the current one: DTS.Msg.InvalidParameter.PasswordSame, nothing changes."""
-    status, _, body = modify(emu, password="Src-Passw0rd")
+    status, dummy, body = modify(emu, password="Src-Passw0rd")
     business_error(status, body, "DTS.Msg.InvalidParameter.PasswordSame", "Password", 400)
     assert "Src-Passw0rd" not in json.dumps(body)
     assert job_summary(emu, SYNC)["source"]["password_changes"] == 0
@@ -207,7 +207,7 @@ def test_modify_same_password_is_refused(emu):
 
 def test_modify_endpoint_that_cannot_modify_password(emu):
     """CanModifyPassword false: DTS.Msg.OperationDenied.PasswordNotModifiable."""
-    status, _, body = modify(emu, job=LOCKED_PW, user="np_src")
+    status, dummy, body = modify(emu, job=LOCKED_PW, user="np_src")
     business_error(status, body, "DTS.Msg.OperationDenied.PasswordNotModifiable", "src", 403)
     assert matches(emu, "Np-Passw0rd", job=LOCKED_PW)
     assert modify(emu, job=LOCKED_PW, ep="dest", user="np_dst")[2]["Success"] is True
@@ -218,7 +218,7 @@ def test_modify_endpoint_that_cannot_modify_password(emu):
 def test_modify_refused_in_job_states(emu, state):
     """States that do not accept a password change: DTS.Msg.OperationDenied.JobStatus naming the state."""
     set_status(emu, state)
-    status, _, body = modify(emu)
+    status, dummy, body = modify(emu)
     business_error(status, body, "DTS.Msg.OperationDenied.JobStatus", state, 403)
     assert matches(emu, "Src-Passw0rd")
 
@@ -258,7 +258,7 @@ def test_modify_reverse_direction_of_two_way_sync(emu):
 def test_business_error_http_status_setting(emu):
     """dts_business_error_http_status: true sends the logical status as the HTTP status."""
     emu.settings["dts_business_error_http_status"] = True
-    status, _, body = modify(emu, password="Src-Passw0rd")
+    status, dummy, body = modify(emu, password="Src-Passw0rd")
     assert status == 400 and body["ErrCode"] == "DTS.Msg.InvalidParameter.PasswordSame"
 
 
@@ -283,7 +283,7 @@ def test_detail_fields_and_no_password(emu):
 
 def test_detail_by_instance_id_and_errors(emu):
     """Lookup by DtsInstanceID; unknown job, one-way Reverse and no id are InvalidParameter."""
-    status, _, body = client(emu).call("DescribeDtsJobDetail", {"DtsInstanceID": "dtsi" + SYNC})
+    status, dummy, body = client(emu).call("DescribeDtsJobDetail", {"DtsInstanceID": "dtsi" + SYNC})
     assert body["DtsJobId"] == SYNC
     business_error(*client(emu).call("DescribeDtsJobDetail", {"DtsJobId": "nope"})[::2], "InvalidParameter",
                    "DtsJobId", 400)
@@ -591,7 +591,7 @@ def test_real_mariadb_checker_drives_job_health(emu):
     user = "dtsemu_%s" % uuid.uuid4().hex[:8]
     try:
         backend.ensure_account(user, "%", "Real-Passw0rd-1")
-        emu.databases.register("mariadb-real", lambda name, password: backend.check_login(name, password))
+        emu.databases.register("mariadb-real", backend.check_login)
         emu.load({"dts": {"access_keys": [{"id": AK, "secret": SECRET}], "jobs": [
             {"id": "realjob0000001", "job_type": "SYNC", "status": "Synchronizing",
              "source": endpoint(user, "Real-Passw0rd-1", ref="mariadb-real"),

@@ -320,7 +320,7 @@ def test_a_second_password_write_while_a_job_runs_is_409_dbs_200047(emu):
 def test_batch_changes_many_users_in_one_job(emu):
     """One call changes several users (each with its own password) in one job."""
     users = [{"name": "bulk%02d" % n, "host": "%", "password": "Bulk-New-Passw0rd%02d" % n} for n in range(5)]
-    job, _ = wait_job(emu, reset_users(emu, users).json()["job_id"])
+    job, dummy = wait_job(emu, reset_users(emu, users).json()["job_id"])
     assert job["status"] == "Completed"
     for n in range(5):
         assert stored_user(emu, "bulk%02d" % n)["password"] == "Bulk-New-Passw0rd%02d" % n
@@ -384,7 +384,7 @@ def test_admin_fail_next_job_makes_the_job_fail_with_the_reason_and_change_nothi
     assert seen[-1] == "Failed" and "Completed" not in seen
     assert stored_user(emu, "app")["password"] == APP_PW
     # only the next job fails
-    job, _ = wait_job(emu, reset_users(emu, [{"name": "app", "host": "%", "password": NEW_PW}]).json()["job_id"])
+    job, dummy = wait_job(emu, reset_users(emu, [{"name": "app", "host": "%", "password": NEW_PW}]).json()["job_id"])
     assert job["status"] == "Completed" and stored_user(emu, "app")["password"] == NEW_PW
 
 
@@ -443,7 +443,7 @@ def test_an_unfinished_job_in_the_state_finishes_after_a_restart(emulator_factor
     first.stop()
     assert next(j for j in state["gaussdb"]["jobs"] if j["id"] == job_id)["status"] is None
     second = emulator_factory(state)
-    job, _ = wait_job(second, job_id)
+    job, dummy = wait_job(second, job_id)
     assert job["status"] == "Completed" and stored_user(second, "app")["password"] == NEW_PW
 
 
@@ -586,7 +586,7 @@ def test_real_mariadb_accounts_follow_root_reset_and_user_jobs(emulator_factory)
 
     job_id = reset_users(emu, [{"name": app, "host": "%", "password": NEW_PW}]).json()["job_id"]
     assert _login(app, APP_PW, host, port)  # not applied before the job completes
-    job, _ = wait_job(emu, job_id)
+    job, dummy = wait_job(emu, job_id)
     assert job["status"] == "Completed"
     assert _login(app, NEW_PW, host, port) and not _login(app, APP_PW, host, port)
     assert emu.databases.check(GDB, app, NEW_PW) is True and emu.databases.check(GDB, app, APP_PW) is False
@@ -603,7 +603,7 @@ def test_real_failed_job_leaves_the_real_password_unchanged(emulator_factory):
     fixtures, _root, app = _real_fixtures(uuid.uuid4().hex[:8])
     emu = emulator_factory(fixtures, real=True)
     admin(emu, "gaussdb/instances/%s/fail-next-job" % GDB, {"fail_reason": "Injected failure"})
-    job, _ = wait_job(emu, reset_users(emu, [{"name": app, "host": "%", "password": NEW_PW}]).json()["job_id"])
+    job, dummy = wait_job(emu, reset_users(emu, [{"name": app, "host": "%", "password": NEW_PW}]).json()["job_id"])
     assert job["status"] == "Failed" and job["fail_reason"] == "Injected failure"
     assert _login(app, APP_PW) and not _login(app, NEW_PW)
 

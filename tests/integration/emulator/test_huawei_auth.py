@@ -267,14 +267,14 @@ def test_server_clock_skew_applies_to_signatures(emu):
 
 def test_unknown_access_key_is_APIGW_0301(emu):
     """An AK that does not exist is refused (and cannot be locked)."""
-    for _ in range(6):
+    for dummy in range(6):
         assert_gateway_error(batch_status(emu, ak="HPUANOSUCHKEY0000000"), 401, "APIGW.0301", "not exist")
     assert batch_status(emu).status_code == 200
 
 
 def test_five_consecutive_failures_lock_the_key_for_five_minutes(emu):
     """5 bad signatures in a row lock that AK: even a good signature is refused until 5 minutes pass."""
-    for _ in range(5):
+    for dummy in range(5):
         assert_gateway_error(batch_status(emu, sk="wrong-secret"), 401, "APIGW.0301", "verify aksk signature fail")
     assert_gateway_error(batch_status(emu), 401, "APIGW.0301", "locked")
     state = {k["access"]: k for k in emu.summary()["iam"]["access_keys"]}
@@ -290,14 +290,14 @@ def test_five_consecutive_failures_lock_the_key_for_five_minutes(emu):
 def test_a_success_resets_the_failure_count(emu):
     """Failures must be consecutive: 4 failures, a success, 4 failures leave the key usable."""
     for _round in range(2):
-        for _ in range(4):
+        for dummy in range(4):
             assert batch_status(emu, sk="wrong-secret").status_code == 401
         assert batch_status(emu).status_code == 200
 
 
 def test_lockout_counts_expired_dates_too(emu):
     """Any failed AK/SK verification counts towards the lockout, including a stale date."""
-    for _ in range(5):
+    for dummy in range(5):
         assert batch_status(emu, date=sdk_date(-3600)).status_code == 401
     assert_gateway_error(batch_status(emu), 401, "APIGW.0301", "locked")
 
@@ -314,7 +314,7 @@ def test_temporary_key_requires_signed_security_token(emu):
 
 def test_project_of_another_account_is_APIGW_0310(emu):
     """An AK/SK request for a project outside the key's account → 403 APIGW.0310 (not a lockout failure)."""
-    for _ in range(6):
+    for dummy in range(6):
         assert_gateway_error(batch_status(emu, project=FOREIGN_PROJECT), 403, "APIGW.0310")
     assert batch_status(emu).status_code == 200
 
