@@ -1,0 +1,189 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, credrotate.cloud contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: gaussdb_mysql_instance_password
+short_description: Reset the root password of a Huawei Cloud GaussDB(for MySQL) instance
+version_added: 0.1.0
+description:
+  - Sets the password of the administrator account (the C(db_user_name) the instance reports, usually C(root)) of a
+    GaussDB(for MySQL) / TaurusDB instance of Huawei Cloud / Open Telekom Cloud, with
+    C(POST /v3/{project_id}/instances/{instance_id}/password).
+  - The module reads the instance first, and it must be V(ACTIVE). The password must meet the GaussDB(for MySQL)
+    policy. Then the module logs in over the MySQL protocol (PyMySQL) at the instance's write address with the
+    desired password. If that works, nothing is written.
+  - The reset needs no old password, so this module is also the reconcile path when the current password is unknown.
+author: credrotate.cloud contributors (@credrotate)
+options:
+  instance_id:
+    description: ID of the GaussDB(for MySQL) instance.
+    type: str
+    required: true
+  password:
+    description:
+      - The new administrator password. 8 to 32 characters with at least three of upper-case letters, lower-case
+        letters, digits and the specials C(~!@#$%^*-_=+?,()&); not a common weak password.
+    type: str
+    required: true
+  probe:
+    description:
+      - Whether to log in to the instance (MySQL protocol) to see if O(password) is already set.
+      - V(auto) probes and carries on without the probe's answer when the address cannot be reached within
+        O(probe_timeout). V(always) fails, before any write, when it cannot be reached. V(never) does not probe.
+    type: str
+    choices: [auto, always, never]
+    default: auto
+  probe_host:
+    description:
+      - Address to probe instead of the first C(private_write_ips) the instance reports.
+    type: str
+  probe_port:
+    description:
+      - Port to probe instead of the C(port) the instance reports.
+    type: int
+  probe_timeout:
+    description:
+      - Seconds to wait for the probe to connect and log in.
+    type: int
+    default: 5
+  ledger:
+    description:
+      - Path of a local ledger file recording, as a keyed fingerprint, the password this collection last set (key
+        C(gaussdb:<instance id>:root)).
+      - When the probe cannot tell (unreachable or O(probe=never)), an entry matching O(password) means the instance
+        is reported V(unchanged) and not written.
+    type: path
+extends_documentation_fragment:
+  - credrotate.cloud.huaweicloud
+  - credrotate.cloud.attributes
+  - credrotate.cloud.attributes.actiongroup_huaweicloud
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode reads the instance and runs the probe, and reports the C(changed) a real run would report.
+  diff_mode:
+    support: full
+    details:
+      - The diff names the instance, never a password.
+  idempotent:
+    support: partial
+    details:
+      - A second run reports no change when the probe can log in to the instance or when O(ledger) has the password.
+        Otherwise the reset is sent again (it needs no old password and is harmless) and reported as a change.
+  platform:
+    platforms: huaweicloud
+requirements:
+  - PyMySQL (for the probe)
+"""
+
+EXAMPLES = r"""
+- name: Set the root password of the orders database
+  credrotate.cloud.gaussdb_mysql_instance_password:
+    instance_id: 6a1b2c3d4e5f40718293a4b5c6d7e8f9in07
+    password: Root-Demo-Pass2!
+    ledger: "{{ playbook_dir }}/credrotate-ledger.json"
+  register: root_password
+
+- name: Only say whether it would change (reads and probes, writes nothing)
+  credrotate.cloud.gaussdb_mysql_instance_password:
+    instance_id: 6a1b2c3d4e5f40718293a4b5c6d7e8f9in07
+    password: Root-Demo-Pass2!
+    ledger: "{{ playbook_dir }}/credrotate-ledger.json"
+  check_mode: true
+  register: plan
+"""
+
+RETURN = r"""
+outcome:
+  description: V(updated) (changed, or would change in check mode), V(unchanged) or V(failed).
+  returned: always
+  type: str
+  sample: updated
+evidence:
+  description: What showed the password was already in place (V(probe) or V(ledger)), or confirmed a change whose
+    response was lost (V(probe)); null otherwise.
+  returned: success
+  type: str
+  sample: null
+request_id:
+  description: Request ID of the reset call; null when it was not called.
+  returned: always
+  type: str
+  sample: 5c3b2f0d8a9e4f6b9d7c1e2a3b4c5d6e
+instance:
+  description: The instance as read before the change.
+  returned: when the instance was read
+  type: dict
+  contains:
+    id:
+      description: Instance ID.
+      type: str
+    name:
+      description: Instance name.
+      type: str
+    status:
+      description: Instance status.
+      type: str
+    db_user_name:
+      description: The administrator account whose password is set.
+      type: str
+probe:
+  description: What the probe found.
+  returned: when the instance was read
+  type: dict
+  contains:
+    mode:
+      description: The probe mode used (V(never) when PyMySQL is missing in V(auto) mode).
+      type: str
+    address:
+      description: The address probed.
+      type: str
+    results:
+      description: Outcome of each login (V(ok), V(denied), V(unreachable), or null when not probed).
+      type: dict
+may_have_applied:
+  description: True when the reset's response was lost and no probe could tell whether it applied.
+  returned: when a response was lost
+  type: bool
+error:
+  description: The error, when the task fails.
+  returned: failure
+  type: dict
+  contains:
+    code:
+      description: Error code, for example V(DBS.201028), V(InstanceNotActive), V(PasswordPolicy) or V(DBS.280203).
+      type: str
+    message:
+      description: Error message.
+      type: str
+    kind:
+      description: Error class.
+      type: str
+http_status:
+  description: HTTP status of the failed call.
+  returned: failure
+  type: int
+"""
+
+from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb import (
+    INSTANCE_ARGUMENT_SPEC,
+    run_instance_password,
+)
+from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
+
+
+def main():
+    module = HuaweiCloudModule(argument_spec=INSTANCE_ARGUMENT_SPEC, supports_check_mode=True)
+    run_instance_password(module)
+
+
+if __name__ == "__main__":
+    main()
