@@ -19,7 +19,7 @@ __metaclass__ = type
 
 import copy
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, _load_params, env_fallback, missing_required_lib
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._alibaba import AlibabaClient
 from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CloudError, redact_data
@@ -85,6 +85,14 @@ _LIBRARIES = {
 _LIBRARY_NAMES = {"requests": "requests", "pymysql": "PyMySQL", "redis": "redis"}
 
 
+def _unknown_options(spec):
+    """Top-level option names given to the module that ``spec`` neither names nor aliases."""
+    known = set(spec)
+    for option in spec.values():
+        known.update(option.get("aliases") or ())
+    return sorted(name for name in _load_params() if not name.startswith("_ansible_") and name not in known)
+
+
 class _CloudModule(object):
     """Shared behaviour; subclasses set ``shared_spec`` and ``client_class``."""
 
@@ -94,7 +102,16 @@ class _CloudModule(object):
     def __init__(self, argument_spec=None, **kwargs):
         spec = copy.deepcopy(self.shared_spec)
         spec.update(argument_spec or {})
+        unknown = _unknown_options(spec)
+        for name in unknown:
+            # A misspelt option (``pasword: ...``) may hold a secret, and ansible-core echoes
+            # unsupported options' values in the failure's module_args: mask them, then fail.
+            spec[name] = {"type": "raw", "no_log": True}
         self._module = AnsibleModule(argument_spec=spec, **kwargs)
+        if unknown:
+            self._module.fail_json(msg="Unsupported parameters for (%s) module: %s. Supported parameters include: %s."
+                                   % (self._module._name, ", ".join(unknown),
+                                      ", ".join(sorted(k for k in spec if k not in unknown))))
         self._client = None
         self._secrets = set()
         self.require_lib("requests")
