@@ -90,7 +90,7 @@ def _unknown_options(spec):
     known = set(spec)
     for option in spec.values():
         known.update(option.get("aliases") or ())
-    return sorted(name for name in _load_params() if not name.startswith("_ansible_") and name not in known)
+    return sorted(name for name in (_load_params() or {}) if not name.startswith("_ansible_") and name not in known)
 
 
 class _CloudModule(object):
