@@ -31,7 +31,7 @@ export PATH := $(BIN):$(PATH)
 export DEMO_ARGS
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv constraints test lint sanity unit integration demo emulator build clean distclean
+.PHONY: help venv constraints test lint sanity unit integration molecule demo emulator build clean distclean
 
 help:
 	@echo 'make venv         .venv from the pinned requirements, collection linked into .collections'
@@ -42,6 +42,7 @@ help:
 	@echo 'make sanity       ansible-test sanity on a copy of the tracked files (build/sanity)'
 	@echo 'make unit         pytest tests/unit (PYTEST_ARGS=..., PYTEST_XDIST=-n auto by default)'
 	@echo 'make integration  pytest tests/integration (PYTEST_ARGS=..., PYTEST_XDIST=-n auto by default)'
+	@echo 'make molecule     the rotation role scenario: converge, idempotence, verify against the emulator'
 	@echo 'make emulator     the cloud emulator on 127.0.0.1:$(EMULATOR_PORT) (EMULATOR_PORT=..., EMULATOR_FIXTURES=...)'
 	@echo 'make build        the collection tarball in build/'
 	@echo 'make constraints  re-pin tests/constraints.txt from the requirement files'
@@ -75,7 +76,7 @@ constraints:
 
 # --- tests --------------------------------------------------------------------------------
 
-test: lint sanity unit integration
+test: lint sanity unit integration molecule
 
 lint: venv
 	ansible-lint --offline
@@ -120,6 +121,10 @@ integration: venv
 	$(call run_pytest,tests/integration,integration)
 
 # --- running ------------------------------------------------------------------------------
+
+# The role's scenario (molecule/default): it starts and stops its own emulator.
+molecule: venv
+	molecule test
 
 demo: venv
 	playbooks/demo/run
