@@ -31,7 +31,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
     PreconditionError,
     ProviderError,
 )
-from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb import (
+from ansible_collections.credrotate.cloud.plugins.module_utils._password_target import (
     diff_for,
     fail,
     ledger_matches,

@@ -17,8 +17,6 @@ Both flows are read -> decide -> write -> wait -> report:
   ``Completed``;
 * after a write that may have applied (5xx, lost response) nothing is resent: the module probes
   again and reports what it finds.
-
-This file also holds the ``probe*`` options and :class:`Prober`, shared with ``_dcs``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -36,34 +34,24 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
     PreconditionError,
     WaitTimeoutError,
 )
-from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import Ledger, LedgerError
-from ansible_collections.credrotate.cloud.plugins.module_utils._policy import check as check_policy
-from ansible_collections.credrotate.cloud.plugins.module_utils._probes import (
-    DENIED,
-    HAS_PYMYSQL,
-    HAS_REDIS,
-    OK,
-    UNREACHABLE,
-    mysql_login,
-    redis_auth,
+from ansible_collections.credrotate.cloud.plugins.module_utils._password_target import (
+    PROBE_ARGUMENT_SPEC,
+    Prober,
+    diff_for,
+    fail,
+    ledger_matches,
+    ledger_record,
+    open_ledger,
 )
+from ansible_collections.credrotate.cloud.plugins.module_utils._policy import check as check_policy
+from ansible_collections.credrotate.cloud.plugins.module_utils._probes import DENIED, OK, UNREACHABLE
 
 MAX_USERS_PER_CALL = 50
 USERS_PAGE_SIZE = 100
-DEFAULT_PROBE_TIMEOUT = 5
 JOB_POLL_START = 1.0
 JOB_POLL_MAX = 10.0
 # After a user-password write whose response was lost, probe for at most this long (the job is async).
 RECOVERY_PROBE_SECONDS = 60
-# Probes of one address that may end unanswered before the address is taken as unreachable.
-UNANSWERED_LIMIT = 2
-
-PROBE_ARGUMENT_SPEC = dict(
-    probe=dict(type="str", default="auto", choices=["auto", "always", "never"]),
-    probe_host=dict(type="str"),
-    probe_port=dict(type="int"),
-    probe_timeout=dict(type="int", default=DEFAULT_PROBE_TIMEOUT),
-)
 
 INSTANCE_ARGUMENT_SPEC = dict(
     PROBE_ARGUMENT_SPEC,
@@ -85,127 +73,6 @@ USER_ARGUMENT_SPEC = dict(
     wait_timeout=dict(type="int", default=600),
     ledger=dict(type="path"),
 )
-
-_LIBRARIES = {"mysql": ("pymysql", HAS_PYMYSQL), "redis": ("redis", HAS_REDIS)}
-
-
-# --- helpers shared with _dcs -------------------------------------------------------------------
-
-
-def fail(module, err, msg, **extra):
-    """Fail with the structured shape, ``msg`` being the whole one-sentence message."""
-    result = err.failure_dict()
-    result["msg"] = msg
-    for key in ("request_id", "http_status"):
-        if extra.get(key) is None:
-            extra.pop(key, None)  # the error's own value wins over an empty one
-    result.update(extra)
-    module.fail_json(**module.redact(result))
-
-
-def open_ledger(module):
-    """The :class:`Ledger` of the ``ledger`` option, or None when it is not set."""
-    path = module.params.get("ledger")
-    return Ledger(path) if path else None
-
-
-def ledger_matches(module, ledger, key, password):
-    if ledger is None:
-        return False
-    try:
-        return ledger.matches(key, password)
-    except LedgerError as err:
-        module.fail_from(err, msg="Cannot read the ledger")
-
-
-def ledger_record(module, ledger, key, password, request_id=None):
-    """Record ``key`` (not in check mode); a ledger failure after a successful change is a warning, not a failure."""
-    if ledger is None or module.check_mode:
-        return
-    try:
-        ledger.record(key, password, request_id=request_id)
-    except LedgerError as err:
-        module.warn("The password of %s was changed but the ledger could not record it: %s" % (key, err))
-
-
-def diff_for(targets):
-    """Diff naming the targets whose password changes (never a password)."""
-    return {"before": dict((t, "current") for t in targets),
-            "after": dict((t, "rotated") for t in targets)}
-
-
-class Prober(object):
-    """Data-plane probes as the ``probe``, ``probe_host``, ``probe_port``, ``probe_timeout`` options say.
-
-    ``kind`` is ``mysql`` or ``redis``; ``host``/``port`` are the address the provider reports.
-    :meth:`login` returns ``ok``, ``denied``, ``unreachable`` or None (not probed: ``probe=never``,
-    or ``auto`` without the client library). With ``probe=always`` an unreachable address makes
-    :meth:`login` fail the module (before any write).
-    """
-
-    def __init__(self, module, kind, host, port, target):
-        params = module.params
-        self.module = module
-        self.kind = kind
-        self.target = target
-        self.mode = params.get("probe") or "auto"
-        self.host = params.get("probe_host") or host
-        self.port = params.get("probe_port") or port
-        self.timeout = params.get("probe_timeout") or DEFAULT_PROBE_TIMEOUT
-        self.outcomes = {}
-        self._answered = False  # the address has answered a login (ok or denied) at least once
-        self._unanswered = 0
-        library, present = _LIBRARIES[kind]
-        if self.mode != "never" and not present:
-            if self.mode == "always":
-                module.require_lib(library)
-            module.warn("probe=auto: the Python library %s is missing, so the %s login probe is skipped" %
-                        (library, kind))
-            self.mode = "never"
-
-    @property
-    def enabled(self):
-        return self.mode != "never"
-
-    @property
-    def address(self):
-        if not self.host or not self.port:
-            return None
-        return "%s:%s" % (self.host, self.port)
-
-    def login(self, password, user=None, label=None, tls=False, strict=True):
-        """Probe one login; ``label`` keys :attr:`outcomes`. ``strict``: honour ``probe=always``."""
-        if not self.enabled:
-            outcome = None
-        elif not self.address or self._dead():
-            outcome = UNREACHABLE
-        elif self.kind == "mysql":
-            outcome = mysql_login(self.host, self.port, user, password, timeout=self.timeout)
-        else:
-            outcome = redis_auth(self.host, self.port, password, timeout=self.timeout, username=user, tls=tls)
-        if outcome in (OK, DENIED):
-            self._answered = True
-        elif outcome == UNREACHABLE:
-            self._unanswered += 1
-        if label:
-            self.outcomes[label] = outcome
-        if strict and outcome == UNREACHABLE and self.mode == "always":
-            fail(self.module, PreconditionError("ProbeUnreachable", "probe=always but the login probe could not "
-                                                "reach %s" % (self.address or "an address"), target=self.target),
-                 "Cannot verify the password of %s: probe=always but the login probe could not reach %s; nothing "
-                 "was changed" % (self.target, self.address or "any address (none reported; set probe_host)"))
-        return outcome
-
-    def _dead(self):
-        """After two probes without an answer and none with one, stop spending ``probe_timeout`` on more."""
-        return not self._answered and self._unanswered >= UNANSWERED_LIMIT
-
-    def summary(self):
-        return {"mode": self.mode, "address": self.address, "results": dict(self.outcomes)}
-
-
-# --- GaussDB reads ------------------------------------------------------------------------------
-
 
 def instance_target(instance_id):
     return "GaussDB(for MySQL) instance %s" % instance_id

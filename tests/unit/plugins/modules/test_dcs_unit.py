@@ -14,7 +14,7 @@ import json
 import pytest
 
 from ansible_collections.credrotate.cloud.plugins.module_utils import _dcs
-from ansible_collections.credrotate.cloud.plugins.module_utils import _gaussdb
+from ansible_collections.credrotate.cloud.plugins.module_utils import _password_target
 from ansible_collections.credrotate.cloud.plugins.module_utils._huawei import HuaweiClient
 from ansible_collections.credrotate.cloud.plugins.module_utils._retry import Retry
 from ansible_collections.credrotate.cloud.tests.unit.plugins.module_utils.fakes import (
@@ -81,7 +81,7 @@ def redis_probe(monkeypatch):
         state["tried"].append(password)
         return state["answers"].get(password, "unreachable")
 
-    monkeypatch.setattr(_gaussdb, "redis_auth", fake)
+    monkeypatch.setattr(_password_target, "redis_auth", fake)
     return state
 
 

@@ -14,6 +14,7 @@ import json
 import pytest
 
 from ansible_collections.credrotate.cloud.plugins.module_utils import _gaussdb
+from ansible_collections.credrotate.cloud.plugins.module_utils import _password_target
 from ansible_collections.credrotate.cloud.plugins.module_utils._huawei import HuaweiClient
 from ansible_collections.credrotate.cloud.plugins.module_utils._retry import Retry
 from ansible_collections.credrotate.cloud.tests.unit.plugins.module_utils.fakes import (
@@ -85,7 +86,7 @@ def mysql_probe(monkeypatch):
         state["tried"].append(user)
         return state["answers"].get((user, password), "denied")
 
-    monkeypatch.setattr(_gaussdb, "mysql_login", fake)
+    monkeypatch.setattr(_password_target, "mysql_login", fake)
     return state
 
 
@@ -208,7 +209,7 @@ def test_root_reset_posts_once(mysql_probe):
 def test_unreachable_address_stops_probing_after_two_tries(monkeypatch):
     """An address that never answers is not probed once per user (each probe could cost probe_timeout)."""
     tried = []
-    monkeypatch.setattr(_gaussdb, "mysql_login", lambda h, p, u, pw, timeout=5: tried.append(u) or "unreachable")
+    monkeypatch.setattr(_password_target, "mysql_login", lambda h, p, u, pw, timeout=5: tried.append(u) or "unreachable")
     names = [("u%02d" % n, "%") for n in range(5)]
     module = FakeModule({"users": [{"name": n, "host": h} for n, h in names]},
                         [show(), users_page(names, 5)], check_mode=True)
