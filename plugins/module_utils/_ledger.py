@@ -52,7 +52,12 @@ class Ledger(object):
     # -- public API --
 
     def matches(self, target, password):
-        """True when ``target``'s entry was recorded with this ``password``."""
+        """True when ``target``'s entry was recorded with this ``password``.
+
+        A ledger that does not exist yet matches nothing and is not created (check mode writes nothing).
+        """
+        if not os.path.exists(self.path):
+            return False
         with self._locked(fcntl.LOCK_SH):
             entry = self._load().get(target)
             if not entry or not os.path.exists(self.key_path):

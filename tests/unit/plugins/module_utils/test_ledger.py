@@ -156,3 +156,12 @@ def test_corrupt_ledger_is_reported_without_secrets(ledger):
     with pytest.raises(LedgerError) as info:
         ledger.matches(TARGET, PASSWORD)
     assert ledger.path in str(info.value)
+
+
+def test_reading_a_missing_ledger_creates_nothing(tmp_path):
+    """matches() on a ledger that does not exist is False and leaves no file or directory behind
+    (check mode must write nothing)."""
+    from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import Ledger
+    ledger = Ledger(str(tmp_path / "state" / "orders.ledger"))
+    assert ledger.matches("drs:job:so", "Some-Pass-1!") is False
+    assert not (tmp_path / "state").exists()
