@@ -74,6 +74,7 @@ USER_ARGUMENT_SPEC = dict(
     ledger=dict(type="path"),
 )
 
+
 def instance_target(instance_id):
     return "GaussDB(for MySQL) instance %s" % instance_id
 
