@@ -17,9 +17,9 @@ description:
   - Generates a random password with Python's C(secrets) module that satisfies every named
     password policy at once (length, character classes, and only the special characters that all
     named targets accept).
-  - Unlike M(ansible.builtin.password), it guarantees a minimum of each character class and never
+  - Unlike P(ansible.builtin.password#lookup), it guarantees a minimum of each character class and never
     emits specials such as C(.) or C(:) that GaussDB(for MySQL) rejects.
-  - With O(file), the password is persisted to a 0600 file like M(ansible.builtin.password) does, so
+  - With O(file), the password is persisted to a 0600 file like P(ansible.builtin.password#lookup) does, so
     a re-run gets the same value; an existing file is read back and checked against the policies.
 options:
   _terms:
