@@ -77,3 +77,53 @@ class MaxRandom(object):
 
     def uniform(self, a, b):
         return b
+
+
+class Done(Exception):
+    """Raised by :class:`FakeHuaweiModule` instead of exiting: ``failed`` and the ``result`` dict."""
+
+    def __init__(self, failed, result):
+        super(Done, self).__init__(result.get("msg"))
+        self.failed, self.result = failed, result
+
+
+class FakeHuaweiModule(object):
+    """The parts of HuaweiCloudModule that the module_utils flows use; exit/fail raise :class:`Done`.
+
+    Subclasses set ``base`` (default params) and may set ``attempts`` (retry attempts).
+    """
+
+    base = {}
+    attempts = 4
+
+    def __init__(self, params, script, check_mode=False):
+        from ansible_collections.credrotate.cloud.plugins.module_utils._huawei import HuaweiClient
+        from ansible_collections.credrotate.cloud.plugins.module_utils._retry import Retry
+
+        self.params = dict(self.base, **params)
+        self.check_mode = check_mode
+        self.transport = FakeTransport(script)
+        self.clock = FakeClock()
+        self.client = HuaweiClient(self.params, self.transport, Retry(
+            attempts=self.attempts, deadline=None, sleep=self.clock.sleep, clock=self.clock, rand=MaxRandom()))
+        self.warnings = []
+
+    def exit_json(self, **result):
+        raise Done(False, result)
+
+    def fail_json(self, **result):
+        raise Done(True, result)
+
+    def fail_from(self, err, msg=None, **extra):
+        result = err.failure_dict(msg)
+        result.update(extra)
+        raise Done(True, result)
+
+    def redact(self, data):
+        return data
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+    def require_lib(self, name):
+        raise AssertionError("library %s reported missing" % name)

@@ -15,12 +15,9 @@ import pytest
 
 from ansible_collections.credrotate.cloud.plugins.module_utils import _dcs
 from ansible_collections.credrotate.cloud.plugins.module_utils import _password_target
-from ansible_collections.credrotate.cloud.plugins.module_utils._huawei import HuaweiClient
-from ansible_collections.credrotate.cloud.plugins.module_utils._retry import Retry
 from ansible_collections.credrotate.cloud.tests.unit.plugins.module_utils.fakes import (
-    FakeClock,
-    FakeTransport,
-    MaxRandom,
+    Done,
+    FakeHuaweiModule,
     reply,
 )
 
@@ -33,43 +30,11 @@ BASE = {"cloud": "huaweicloud", "region": "cn-north-4", "project_id": PROJECT, "
         "probe_host": None, "probe_port": None, "probe_timeout": 1}
 
 
-class Done(Exception):
-    def __init__(self, failed, result):
-        super(Done, self).__init__(result.get("msg"))
-        self.failed, self.result = failed, result
+class FakeModule(FakeHuaweiModule):
+    """HuaweiCloudModule as ``_dcs`` uses it, on this file's ``BASE`` params."""
 
+    base = BASE
 
-class FakeModule(object):
-    """The parts of HuaweiCloudModule that ``_dcs`` uses; exit/fail raise :class:`Done`."""
-
-    def __init__(self, params, script, check_mode=False):
-        self.params = dict(BASE, **params)
-        self.check_mode = check_mode
-        self.transport = FakeTransport(script)
-        clock = FakeClock()
-        self.client = HuaweiClient(self.params, self.transport,
-                                   Retry(attempts=4, deadline=None, sleep=clock.sleep, clock=clock, rand=MaxRandom()))
-        self.warnings = []
-
-    def exit_json(self, **result):
-        raise Done(False, result)
-
-    def fail_json(self, **result):
-        raise Done(True, result)
-
-    def fail_from(self, err, msg=None, **extra):
-        result = err.failure_dict(msg)
-        result.update(extra)
-        raise Done(True, result)
-
-    def redact(self, data):
-        return data
-
-    def warn(self, text):
-        self.warnings.append(text)
-
-    def require_lib(self, name):
-        raise AssertionError("library %s reported missing" % name)
 
 
 @pytest.fixture
