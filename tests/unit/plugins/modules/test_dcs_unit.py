@@ -36,7 +36,6 @@ class FakeModule(FakeHuaweiModule):
     base = BASE
 
 
-
 @pytest.fixture
 def redis_probe(monkeypatch):
     """Stub the AUTH probe: ``answers`` maps a password to ok/denied/unreachable; ``tried`` records the order."""

@@ -34,7 +34,6 @@ class FakeModule(FakeHuaweiModule):
     attempts = 3
 
 
-
 def run(module, entry=_drs.run_password):
     with pytest.raises(Done) as info:
         entry(module)

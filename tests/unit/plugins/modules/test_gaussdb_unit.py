@@ -41,7 +41,6 @@ class FakeModule(FakeHuaweiModule):
     base = BASE
 
 
-
 @pytest.fixture
 def mysql_probe(monkeypatch):
     """Stub the MySQL probe: ``answers`` maps (user, password) to ok/denied; ``tried`` records users."""
