@@ -38,7 +38,16 @@ options:
     description:
       - Endpoint to use instead of the region table, for example V(https://dts.cn-hangzhou.aliyuncs.com) or a local
         emulator. A bare host name gets C(https://).
+      - Only C(https://host[:port]) or C(http://host[:port]): no user information, path, query or fragment. Plain
+        C(http://) is accepted only to a loopback address unless O(allow_plain_http=true).
     type: str
+  allow_plain_http:
+    description:
+      - Allow a plain C(http://) O(endpoint_url) to a host that is not a loopback address. Requests carry
+        passwords and signed credentials; enable this only on a network path you trust (for example a TLS-terminating
+        proxy on the same host or network namespace).
+    type: bool
+    default: false
   validate_certs:
     description:
       - Whether to verify the TLS certificate of the endpoint. Set to V(false) only for a test endpoint you control.
@@ -50,20 +59,20 @@ options:
     type: path
   timeout:
     description:
-      - Timeout in seconds of each HTTP request (connect and read).
+      - Timeout in seconds of each HTTP request (connect and read), between 1 and 3600.
     type: int
     default: 30
   retries:
     description:
       - Number of attempts for a call that fails transiently (throttling, busy job, connection refused and,
-        for reads only, server errors and timeouts). V(1) disables retries.
+        for reads only, server errors and timeouts). V(1) disables retries. At most V(20).
       - Waits between attempts use capped exponential backoff with full jitter and honour C(x-acs-retry-after).
       - A password change that may have reached the server is never repeated blindly.
     type: int
     default: 5
   retry_deadline:
     description:
-      - Time in seconds after which no further attempt of a call is started.
+      - Time in seconds after which no further attempt of a call is started, between 1 and 86400.
     type: int
     default: 120
 notes:

@@ -32,6 +32,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
 )
 from ansible_collections.credrotate.cloud.plugins.module_utils._signing import aliyun_v3_sign, encode_query
 from ansible_collections.credrotate.cloud.plugins.module_utils._transport import ApiResult
+from ansible_collections.credrotate.cloud.plugins.module_utils._validate import format_problem
 
 DTS_VERSION = "2020-01-01"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -64,6 +65,9 @@ def dts_endpoint(region):
     """``https://dts.aliyuncs.com`` for the central regions, else ``https://dts.{region}.aliyuncs.com``."""
     if not region:
         raise ConfigError("MissingRegion", "region is required to find the DTS endpoint (or set endpoint_url)")
+    problem = format_problem("region", region, "region")
+    if problem:
+        raise ConfigError("InvalidParameter", problem)
     if region in DTS_CENTRAL_REGIONS:
         return "https://dts.aliyuncs.com"
     return "https://dts.%s.aliyuncs.com" % region

@@ -32,6 +32,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
 )
 from ansible_collections.credrotate.cloud.plugins.module_utils._password_target import (
     PROBE_ARGUMENT_SPEC,
+    PROBE_RULES,
     Prober,
     diff_for,
     fail,
@@ -49,6 +50,7 @@ ARGUMENT_SPEC = dict(
     new_password=dict(type="str", required=True, no_log=True),
     ledger=dict(type="path"),
 )
+RULES = dict(PROBE_RULES, instance_id="dcs_instance_id")
 
 
 def _int(value):
@@ -84,7 +86,8 @@ def run(module):
 
     # 1. the instance
     try:
-        instance = client.request("dcs", "GET", "/v2/{project_id}/instances/%s" % instance_id, target=target).data or {}
+        instance = client.request("dcs", "GET", "/v2/{project_id}/instances/{instance_id}", target=target,
+                                  path_params={"instance_id": instance_id}).data or {}
     except NotFoundError as err:
         fail(module, err, "%s does not exist (%s); nothing was changed" % (target, err.code))
     except CloudError as err:
@@ -136,7 +139,8 @@ def run(module):
 
     # 5. one call, never retried on passwordFailed
     try:
-        api = client.request("dcs", "PUT", "/v2/{project_id}/instances/%s/password" % instance_id,
+        api = client.request("dcs", "PUT", "/v2/{project_id}/instances/{instance_id}/password",
+                             path_params={"instance_id": instance_id},
                              body={"old_password": old, "new_password": new}, write=True, target=target)
     except CloudError as err:
         result.pop("diff")

@@ -78,6 +78,9 @@ INFO_ARGUMENT_SPEC = dict(
     details=dict(type="bool", default=True),
 )
 
+PASSWORD_RULES = {"jobs[].id": "drs_job_id"}
+INFO_RULES = {"jobs[]": "drs_job_id", "name": "text", "status": "text"}
+
 
 def _chunks(items, size):
     return [items[i:i + size] for i in range(0, len(items), size)]
@@ -98,7 +101,8 @@ def batch_read(module, what, ids):
     for chunk in _chunks(_unique(ids), READ_PAGE):
         body = {"jobs": chunk, "page_req": {"cur_page": 1, "per_page": READ_PAGE}}
         try:
-            data = module.client.request("drs", "POST", "/v3/{project_id}/jobs/%s" % what, body=body,
+            data = module.client.request("drs", "POST", "/v3/{project_id}/jobs/{action}", body=body,
+                                         path_params={"action": what},
                                          target="DRS jobs").data or {}
         except CloudError as err:
             module.fail_from(err, msg="Cannot read the %s of %d DRS job(s)" % (what.replace("batch-", ""), len(chunk)))

@@ -78,7 +78,7 @@ JOB_PASSWORD_SPEC = dict(
         password=dict(type="str", no_log=True),
     )),
     password=dict(type="str", no_log=True),
-    password_policy=dict(type="list", elements="str", default=[], choices=["gaussdb_mysql", "dcs", "dcs_otc"]),
+    password_policy=dict(type="list", elements="str", default=[], no_log=False, choices=["gaussdb_mysql", "dcs", "dcs_otc"]),
     concurrency=dict(type="int", default=8),
     ledger=dict(type="path"),
 )
@@ -90,6 +90,10 @@ JOB_INFO_SPEC = dict(
     page_size=dict(type="int", default=30, choices=list(PAGE_SIZES)),
     concurrency=dict(type="int", default=8),
 )
+
+
+JOB_PASSWORD_RULES = {"jobs[].id": "dts_job_id", "jobs[].user": "db_user", "concurrency": "concurrency"}
+JOB_INFO_RULES = {"jobs[]": "dts_job_id", "status": "text", "concurrency": "concurrency"}
 
 
 class DtsModule(AlibabaCloudModule):

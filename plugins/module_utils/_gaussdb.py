@@ -36,6 +36,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
 )
 from ansible_collections.credrotate.cloud.plugins.module_utils._password_target import (
     PROBE_ARGUMENT_SPEC,
+    PROBE_RULES,
     Prober,
     diff_for,
     fail,
@@ -74,6 +75,10 @@ USER_ARGUMENT_SPEC = dict(
     ledger=dict(type="path"),
 )
 
+INSTANCE_RULES = dict(PROBE_RULES, instance_id="gaussdb_instance_id")
+USER_RULES = dict(INSTANCE_RULES, wait_timeout="wait_timeout", **{"users[].name": "gaussdb_user",
+                                                                  "users[].host": "db_host"})
+
 
 def instance_target(instance_id):
     return "GaussDB(for MySQL) instance %s" % instance_id
@@ -83,7 +88,8 @@ def show_instance(module, instance_id):
     """The instance dict of ShowGaussMySqlInstanceInfo; a missing instance fails the module."""
     target = instance_target(instance_id)
     try:
-        result = module.client.request("gaussdb", "GET", "/v3/{project_id}/instances/%s" % instance_id, target=target)
+        result = module.client.request("gaussdb", "GET", "/v3/{project_id}/instances/{instance_id}", target=target,
+                                       path_params={"instance_id": instance_id})
     except NotFoundError as err:
         fail(module, err, "%s does not exist (%s); nothing was changed" % (target, err.code))
     except CloudError as err:
@@ -156,7 +162,8 @@ def run_instance_password(module):
         module.exit_json(**result)
 
     try:
-        api = module.client.request("gaussdb", "POST", "/v3/{project_id}/instances/%s/password" % instance_id,
+        api = module.client.request("gaussdb", "POST", "/v3/{project_id}/instances/{instance_id}/password",
+                                     path_params={"instance_id": instance_id},
                                     body={"password": password}, write=True, target=target)
     except CloudError as err:
         result.pop("diff")
@@ -187,10 +194,11 @@ def run_instance_password(module):
 def list_db_users(module, instance_id, target):
     """Every database account of the instance as ``{(name, host), ...}`` (offset/limit pages)."""
     found, offset = set(), 0
-    path = "/v3/{project_id}/instances/%s/db-users" % instance_id
+    path = "/v3/{project_id}/instances/{instance_id}/db-users"
     while True:
         try:
-            page = module.client.request("gaussdb", "GET", path, query={"offset": offset, "limit": USERS_PAGE_SIZE},
+            page = module.client.request("gaussdb", "GET", path, path_params={"instance_id": instance_id},
+                                         query={"offset": offset, "limit": USERS_PAGE_SIZE},
                                          target=target).data or {}
         except CloudError as err:
             module.fail_from(err, msg="Cannot list the database users of %s" % target)
@@ -333,9 +341,10 @@ class _UserWriter(object):
 
     def submit(self, chunk, wait, timeout):
         body = {"users": [{"name": e["name"], "host": e["host"], "password": e["password"]} for e, _result in chunk]}
-        path = "/v3/{project_id}/instances/%s/db-users/password" % self.instance_id
+        path = "/v3/{project_id}/instances/{instance_id}/db-users/password"
         try:
-            api = self.client.request("gaussdb", "PUT", path, body=body, write=True, target=self.target)
+            api = self.client.request("gaussdb", "PUT", path, body=body, write=True, target=self.target,
+                                      path_params={"instance_id": self.instance_id})
         except CloudError as err:
             if err.may_have_applied:
                 self._recover(chunk, err, timeout)

@@ -18,6 +18,7 @@ __metaclass__ = type
 import calendar
 import hashlib
 import json
+import re
 import threading
 import time
 
@@ -39,6 +40,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._signing import (
     percent_encode,
 )
 from ansible_collections.credrotate.cloud.plugins.module_utils._transport import ApiResult
+from ansible_collections.credrotate.cloud.plugins.module_utils._validate import format_problem
 
 SERVICES = ("drs", "dcs", "gaussdb", "iam")
 
@@ -170,6 +172,9 @@ def service_endpoint(cloud, service, region):
     if not region:
         raise ConfigError("MissingRegion", "region is required to find the %s endpoint (or set endpoint_url)"
                           % service)
+    problem = format_problem("region", region, "region")
+    if problem:
+        raise ConfigError("InvalidParameter", problem)
     if cloud == "otc":
         prefix = "gaussdb-mysql" if service == "gaussdb" else service
         return "https://%s.%s.otc.t-systems.com" % (prefix, region)
@@ -194,8 +199,33 @@ def query_pairs(query):
     return pairs
 
 
-def _path(path):
-    return "/".join(percent_encode(segment) for segment in path.split("/"))
+_PLACEHOLDER = re.compile(r"^\{([a-z_]+)\}$")
+_UNSAFE_SEGMENT = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def build_path(template, values):
+    """The request path of ``template`` (``/v3/{project_id}/instances/{instance_id}``) with ``values``.
+
+    Literal segments come from the code; every ``{name}`` segment is filled from ``values`` and
+    percent-encoded whole (``/`` becomes ``%2F``), so no value can add, remove or climb a segment.
+    An empty, ``.``/``..`` or control-character value raises :class:`ConfigError` naming it.
+    """
+    segments = []
+    for segment in template.split("/"):
+        match = _PLACEHOLDER.match(segment)
+        if not match:
+            if "{" in segment or "}" in segment:
+                raise ValueError("path template segment %r mixes text and a placeholder" % (segment,))
+            segments.append(segment)
+            continue
+        name = match.group(1)
+        if name not in values:
+            raise ValueError("no value for {%s} in %s" % (name, template))
+        value = "%s" % (values[name],)
+        if value in ("", ".", "..") or _UNSAFE_SEGMENT.search(value):
+            raise ConfigError("InvalidParameter", "%s is empty, '.', '..' or contains a control character" % name)
+        segments.append(percent_encode(value).replace("/", "%2F"))
+    return "/".join(segments)
 
 
 def _epoch(timestamp):
@@ -250,11 +280,11 @@ class HuaweiClient(object):
         return [v for v in [self.params.get(n) for n in names] + [self._token] if v]
 
     def endpoint(self, service):
-        """Base URL for ``service``: ``iam_endpoint_url``/``endpoint_url`` override the host tables."""
-        if service == "iam" and self.params.get("iam_endpoint_url"):
-            return self.params["iam_endpoint_url"].rstrip("/")
-        if self.params.get("endpoint_url"):
-            return self.params["endpoint_url"].rstrip("/")
+        """Base URL for ``service``: ``iam_endpoint_url``/``endpoint_url`` (a bare host gets ``https://``)
+        override the host tables."""
+        url = (self.params.get("iam_endpoint_url") if service == "iam" else None) or self.params.get("endpoint_url")
+        if url:
+            return (url if "://" in url else "https://" + url).rstrip("/")
         return service_endpoint(self.cloud, service, self.region)
 
     @property
@@ -266,16 +296,18 @@ class HuaweiClient(object):
             self._project_id = self._lookup_project_id()
         return self._project_id
 
-    def request(self, service, method, path, query=None, body=None, write=False, target=None):
+    def request(self, service, method, path, query=None, body=None, write=False, target=None, path_params=None):
         """Call ``service``; return :class:`ApiResult` ``(data, request_id, http_status)``.
 
-        ``path`` may contain ``{project_id}``. ``body`` (a dict) is sent as JSON. ``write`` marks a
-        call that changes state (retried only when it certainly did not apply). Raises a
+        ``path`` is a template (:func:`build_path`): ``{project_id}`` is filled in here, any other
+        ``{name}`` from ``path_params``. ``body`` (a dict) is sent as JSON. ``write`` marks a call
+        that changes state (retried only when it certainly did not apply). Raises a
         :class:`_errors.CloudError` subclass; ``target`` is attached to it.
         """
+        values = dict(path_params or {})
         if "{project_id}" in path:
-            path = path.replace("{project_id}", self.project_id)
-        url = self.endpoint(service) + _path(path)
+            values["project_id"] = self.project_id
+        url = self.endpoint(service) + build_path(path, values)
         pairs = query_pairs(query)
         if pairs:
             url += "?" + encode_query(pairs)

@@ -38,6 +38,13 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._transport import
     REQUESTS_IMPORT_ERROR,
     Transport,
 )
+from ansible_collections.credrotate.cloud.plugins.module_utils._validate import (
+    ALIBABA_RULES,
+    HUAWEI_RULES,
+    structure_problems,
+    summary,
+    value_problems,
+)
 
 
 def _env(*names):
@@ -46,6 +53,7 @@ def _env(*names):
 
 CONNECTION_SPEC = dict(
     endpoint_url=dict(type="str"),
+    allow_plain_http=dict(type="bool", default=False),
     validate_certs=dict(type="bool", default=True),
     ca_path=dict(type="path"),
     timeout=dict(type="int", default=DEFAULT_TIMEOUT),
@@ -85,33 +93,55 @@ _LIBRARIES = {
 _LIBRARY_NAMES = {"requests": "requests", "pymysql": "PyMySQL", "redis": "redis"}
 
 
-def _unknown_options(spec):
-    """Top-level option names given to the module that ``spec`` neither names nor aliases."""
-    known = set(spec)
-    for option in spec.values():
-        known.update(option.get("aliases") or ())
-    return sorted(name for name in (_load_params() or {}) if not name.startswith("_ansible_") and name not in known)
+def _masked(spec, problems):
+    """``spec`` with every option named by ``problems`` replaced by a masked catch-all.
+
+    ansible-core then collects every other ``no_log`` value normally and prints the problem
+    options as ``VALUE_SPECIFIED_IN_NO_LOG_PARAMETER`` (ansible/ansible#81672 guard).
+    """
+    spec = dict(spec)
+    for top, _path, _message in problems:
+        spec[top] = {"type": "raw", "no_log": True}
+    return spec
+
+
+def invalid_input(module, problems):
+    """Fail ``module`` (an ``AnsibleModule``) naming every problem; nothing was written."""
+    module.fail_json(msg=summary(problems, module._name),
+                     error={"code": "InvalidParameter", "message": summary(problems), "kind": "validation"},
+                     invalid=sorted(set(path for _top, path, _message in problems)),
+                     http_status=None, request_id=None)
+
+
+def guarded_module(argument_spec, rules=None, **kwargs):
+    """An ``AnsibleModule`` whose input passed :mod:`_validate`, or a failure naming each bad field.
+
+    Structure problems (unknown options, nested type errors and typos, URLs with user info) are
+    masked before ansible-core parses, so no secret is printed; value problems (formats, bounds)
+    are checked on the parsed parameters. Used by every module of the collection.
+    """
+    problems = structure_problems(argument_spec, _load_params() or {})
+    module = AnsibleModule(argument_spec=_masked(argument_spec, problems), **kwargs)
+    if problems:
+        invalid_input(module, problems)
+    problems = value_problems(module.params, rules or {})
+    if problems:
+        invalid_input(module, problems)
+    return module
 
 
 class _CloudModule(object):
     """Shared behaviour; subclasses set ``shared_spec`` and ``client_class``."""
 
     shared_spec = {}
+    shared_rules = {}
     client_class = None
 
-    def __init__(self, argument_spec=None, **kwargs):
+    def __init__(self, argument_spec=None, rules=None, **kwargs):
+        """``rules``: the module's own :mod:`_validate` rules ``{"jobs[].id": "drs_job_id", ...}``."""
         spec = copy.deepcopy(self.shared_spec)
         spec.update(argument_spec or {})
-        unknown = _unknown_options(spec)
-        for name in unknown:
-            # A misspelt option (``pasword: ...``) may hold a secret, and ansible-core echoes
-            # unsupported options' values in the failure's module_args: mask them, then fail.
-            spec[name] = {"type": "raw", "no_log": True}
-        self._module = AnsibleModule(argument_spec=spec, **kwargs)
-        if unknown:
-            self._module.fail_json(msg="Unsupported parameters for (%s) module: %s. Supported parameters include: %s."
-                                   % (self._module._name, ", ".join(unknown),
-                                      ", ".join(sorted(k for k in spec if k not in unknown))))
+        self._module = guarded_module(spec, dict(self.shared_rules, **(rules or {})), **kwargs)
         self._client = None
         self._secrets = set()
         self.require_lib("requests")
@@ -196,6 +226,7 @@ class HuaweiCloudModule(_CloudModule):
     """``AnsibleModule`` plus the Huawei Cloud/OTC options and a :class:`HuaweiClient` (``.client``)."""
 
     shared_spec = HUAWEI_ARGUMENT_SPEC
+    shared_rules = HUAWEI_RULES
     client_class = HuaweiClient
 
 
@@ -203,4 +234,5 @@ class AlibabaCloudModule(_CloudModule):
     """``AnsibleModule`` plus the Alibaba Cloud options and an :class:`AlibabaClient` (``.client``)."""
 
     shared_spec = ALIBABA_ARGUMENT_SPEC
+    shared_rules = ALIBABA_RULES
     client_class = AlibabaClient

@@ -36,6 +36,9 @@ PROBE_ARGUMENT_SPEC = dict(
     probe_timeout=dict(type="int", default=DEFAULT_PROBE_TIMEOUT),
 )
 
+# :mod:`_validate` rules of the probe options, merged into each probing module's rules.
+PROBE_RULES = {"probe_host": "hostname", "probe_port": "port", "probe_timeout": "probe_timeout"}
+
 _LIBRARIES = {"mysql": ("pymysql", HAS_PYMYSQL), "redis": ("redis", HAS_REDIS)}
 
 

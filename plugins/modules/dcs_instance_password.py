@@ -56,11 +56,11 @@ options:
     type: str
   probe_port:
     description:
-      - Port to probe instead of the C(port) the instance reports.
+      - Port to probe instead of the C(port) the instance reports, from 1 to 65535.
     type: int
   probe_timeout:
     description:
-      - Seconds to wait for the Redis probe to connect and answer.
+      - Seconds to wait for the Redis probe to connect and answer, from 1 to 600.
     type: int
     default: 5
   ledger:
@@ -215,12 +215,12 @@ http_status:
   type: int
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._dcs import ARGUMENT_SPEC, run
+from ansible_collections.credrotate.cloud.plugins.module_utils._dcs import ARGUMENT_SPEC, RULES, run
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
 
 
 def main():
-    module = HuaweiCloudModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = HuaweiCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True)
     run(module)
 
 

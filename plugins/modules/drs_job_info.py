@@ -195,12 +195,12 @@ missing:
   sample: []
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._drs import INFO_ARGUMENT_SPEC, run_info
+from ansible_collections.credrotate.cloud.plugins.module_utils._drs import INFO_ARGUMENT_SPEC, INFO_RULES, run_info
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
 
 
 def main():
-    module = HuaweiCloudModule(argument_spec=INFO_ARGUMENT_SPEC, supports_check_mode=True,
+    module = HuaweiCloudModule(argument_spec=INFO_ARGUMENT_SPEC, rules=INFO_RULES, supports_check_mode=True,
                                mutually_exclusive=[("jobs", "name"), ("jobs", "status"), ("jobs", "db_use_type")])
     run_info(module)
 

@@ -198,12 +198,12 @@ request_id:
   type: str
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._drs import PASSWORD_ARGUMENT_SPEC, run_password
+from ansible_collections.credrotate.cloud.plugins.module_utils._drs import PASSWORD_ARGUMENT_SPEC, PASSWORD_RULES, run_password
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
 
 
 def main():
-    module = HuaweiCloudModule(argument_spec=PASSWORD_ARGUMENT_SPEC, supports_check_mode=True)
+    module = HuaweiCloudModule(argument_spec=PASSWORD_ARGUMENT_SPEC, rules=PASSWORD_RULES, supports_check_mode=True)
     run_password(module)
 
 

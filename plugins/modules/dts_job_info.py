@@ -200,11 +200,11 @@ request_ids:
   elements: str
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._dts import JOB_INFO_SPEC, DtsModule, run_job_info
+from ansible_collections.credrotate.cloud.plugins.module_utils._dts import DtsModule, JOB_INFO_RULES, JOB_INFO_SPEC, run_job_info
 
 
 def main():
-    module = DtsModule(argument_spec=JOB_INFO_SPEC, supports_check_mode=True,
+    module = DtsModule(argument_spec=JOB_INFO_SPEC, rules=JOB_INFO_RULES, supports_check_mode=True,
                        mutually_exclusive=[("jobs", "job_type"), ("jobs", "status")])
     module.exit_json(**run_job_info(module))
 

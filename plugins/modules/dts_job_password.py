@@ -270,6 +270,7 @@ may_have_applied:
 """
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._dts import (
+    JOB_PASSWORD_RULES,
     JOB_PASSWORD_SPEC,
     DtsModule,
     run_job_password,
@@ -277,7 +278,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._dts import (
 
 
 def main():
-    module = DtsModule(argument_spec=JOB_PASSWORD_SPEC, supports_check_mode=True)
+    module = DtsModule(argument_spec=JOB_PASSWORD_SPEC, rules=JOB_PASSWORD_RULES, supports_check_mode=True)
     module.exit_json(**run_job_password(module))
 
 

@@ -46,11 +46,11 @@ options:
     type: str
   probe_port:
     description:
-      - Port to probe instead of the C(port) the instance reports.
+      - Port to probe instead of the C(port) the instance reports, from 1 to 65535.
     type: int
   probe_timeout:
     description:
-      - Seconds to wait for the probe to connect and log in.
+      - Seconds to wait for the probe to connect and log in, from 1 to 600.
     type: int
     default: 5
   ledger:
@@ -174,6 +174,7 @@ http_status:
 """
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb import (
+    INSTANCE_RULES,
     INSTANCE_ARGUMENT_SPEC,
     run_instance_password,
 )
@@ -181,7 +182,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._module import Hu
 
 
 def main():
-    module = HuaweiCloudModule(argument_spec=INSTANCE_ARGUMENT_SPEC, supports_check_mode=True)
+    module = HuaweiCloudModule(argument_spec=INSTANCE_ARGUMENT_SPEC, rules=INSTANCE_RULES, supports_check_mode=True)
     run_instance_password(module)
 
 

@@ -60,8 +60,8 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for each job. A job that takes longer fails the task, which reports the job as possibly
-        applied.
+      - Seconds to wait for each job, from 1 to 86400. A job that takes longer fails the task, which reports the job
+        as possibly applied.
     type: int
     default: 600
   probe:
@@ -81,11 +81,11 @@ options:
     type: str
   probe_port:
     description:
-      - Port to probe instead of the C(port) the instance reports.
+      - Port to probe instead of the C(port) the instance reports, from 1 to 65535.
     type: int
   probe_timeout:
     description:
-      - Seconds to wait for each probe to connect and log in.
+      - Seconds to wait for each probe to connect and log in, from 1 to 600.
     type: int
     default: 5
   ledger:
@@ -233,12 +233,12 @@ error:
       type: str
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb import USER_ARGUMENT_SPEC, run_user_password
+from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb import USER_ARGUMENT_SPEC, USER_RULES, run_user_password
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
 
 
 def main():
-    module = HuaweiCloudModule(argument_spec=USER_ARGUMENT_SPEC, supports_check_mode=True)
+    module = HuaweiCloudModule(argument_spec=USER_ARGUMENT_SPEC, rules=USER_RULES, supports_check_mode=True)
     run_user_password(module)
 
 

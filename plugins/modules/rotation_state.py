@@ -240,13 +240,13 @@ stale_lock:
   type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.credrotate.cloud.plugins.module_utils._module import guarded_module
 from ansible_collections.credrotate.cloud.plugins.module_utils._state import LockedError, StateError, StateStore
 
 
 def main():
-    module = AnsibleModule(
+    module = guarded_module(
+        rules={"name": "credential_name", "rotation_id": "text"},
         argument_spec=dict(
             state_dir=dict(type="path", required=True),
             name=dict(type="str", required=True),

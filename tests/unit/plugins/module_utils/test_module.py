@@ -93,8 +93,8 @@ def test_shared_and_own_options_are_merged_with_defaults():
     ({"OS_SECRET_KEY": "SK2"}, "secret_key", "SK2"),
     ({"HW_REGION_NAME": "cn-north-4"}, "region", "cn-north-4"),
     ({"OS_REGION_NAME": "eu-de"}, "region", "eu-de"),
-    ({"HW_PROJECT_ID": "p1"}, "project_id", "p1"),
-    ({"OS_PROJECT_ID": "p2"}, "project_id", "p2"),
+    ({"HW_PROJECT_ID": "1" * 32}, "project_id", "1" * 32),
+    ({"OS_PROJECT_ID": "2" * 32}, "project_id", "2" * 32),
     ({"HW_SECURITY_TOKEN": "st"}, "security_token", "st"),
     ({"HW_AUTH_TOKEN": "t1"}, "auth_token", "t1"),
     ({"OS_AUTH_TOKEN": "t2"}, "auth_token", "t2"),
@@ -136,7 +136,7 @@ def test_secret_options_are_no_log_and_access_keys_are_not():
     assert m.HUAWEI_ARGUMENT_SPEC["iam_password"]["no_log"] is True
 
 
-def test_client_is_built_on_first_use_with_transport_and_retry_from_options():
+def test_client_is_built_on_first_use_with_transport_and_retry_from_options(tmp_path):
     """.client is a HuaweiClient whose transport and retry follow timeout/validate_certs/retries/deadline."""
     module = huawei({"new_password": NEW, "region": "cn-north-4", "access_key": "AK", "secret_key": SK,
                      "timeout": 9, "validate_certs": False, "retries": 3, "retry_deadline": 40})
@@ -144,9 +144,11 @@ def test_client_is_built_on_first_use_with_transport_and_retry_from_options():
     assert isinstance(client, HuaweiClient) and module.client is client
     assert client.transport.timeout == 9 and client.transport.verify is False
     assert client.retry.attempts == 3 and client.retry.deadline == 40
-    with_args({"access_key": "a", "secret_key": "s", "region": "cn-hangzhou", "ca_path": "/tmp/ca.pem"})
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    with_args({"access_key": "a", "secret_key": "s", "region": "cn-hangzhou", "ca_path": str(bundle)})
     ali = m.AlibabaCloudModule(argument_spec={})
-    assert isinstance(ali.client, AlibabaClient) and ali.client.transport.verify == "/tmp/ca.pem"
+    assert isinstance(ali.client, AlibabaClient) and ali.client.transport.verify == str(bundle)
 
 
 def test_missing_credentials_fail_with_structured_config_error(capsys):
