@@ -306,7 +306,17 @@ def value_problems(params, rules):
     return problems
 
 
+SUMMARY_LIMIT = 5
+
+
 def summary(problems, module_name=None):
-    """One message for every problem: ``Invalid input for <module>: a; b. Nothing was changed.``"""
+    """One message for the problems: ``Invalid input for <module>: a; b. Nothing was changed.``
+
+    At most :data:`SUMMARY_LIMIT` are spelt out; the rest are counted (the result's ``invalid``
+    lists every path).
+    """
     what = "Invalid input%s" % (" for %s" % module_name if module_name else "")
-    return "%s: %s. Nothing was changed." % (what, "; ".join(message for _top, _path, message in problems))
+    shown = [message for _top, _path, message in problems[:SUMMARY_LIMIT]]
+    more = len(problems) - len(shown)
+    text = "; ".join(shown) + ("; and %d more (see invalid)" % more if more > 0 else "")
+    return "%s: %s%s Nothing was changed." % (what, text, "" if text.endswith("?") else ".")

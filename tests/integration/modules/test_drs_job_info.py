@@ -31,7 +31,7 @@ GDB_USER_PW = "Gdb-User-Passw0rd!"
 
 
 def job_id(n):
-    return "%08x-1111-4000-8000-%012xjb01" % (n, n)
+    return "%08x-1111-4000-8000-%08xjb01" % (n, n)
 
 
 JOB_SYNC, JOB_MIG, JOB_DR, JOB_STOPPED = job_id(1), job_id(2), job_id(3), job_id(4)

@@ -32,7 +32,7 @@ KEYTAB = "Canary-Keytab-%s" % uuid.uuid4().hex
 
 
 def job_id(n):
-    return "%08x-0000-4000-8000-%012xjb01" % (n, n)
+    return "%08x-0000-4000-8000-%08xjb01" % (n, n)
 
 
 JOB_A, JOB_B, JOB_C = job_id(1), job_id(2), job_id(3)

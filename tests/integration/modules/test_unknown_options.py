@@ -20,5 +20,5 @@ def test_misspelt_secret_option_fails_naming_it_without_its_value(tmp_path, modu
     run = run_playbook(tmp_path, [{"name": "typo", module: task}], play_vars={"typo_secret": CANARY})
     assert run.rc != 0
     result = run.result("typo")
-    assert "Unsupported parameters" in result["msg"] and "pasword" in result["msg"]
+    assert "pasword is not an option" in result["msg"] and "did you mean password?" in result["msg"]
     assert_no_secrets(run, None, CANARY)
