@@ -38,8 +38,8 @@ options:
     description:
       - Endpoint to use instead of the region table, for example V(https://dts.cn-hangzhou.aliyuncs.com) or a local
         emulator. A bare host name gets C(https://).
-      - Only C(https://host[:port]) or C(http://host[:port]): no user information, path, query or fragment. Plain
-        C(http://) is accepted only to a loopback address unless O(allow_plain_http=true).
+      - Must be C(https://host[:port]) or C(http://host[:port]), without user information, path, query or
+        fragment. Plain C(http://) is accepted only to a loopback address unless O(allow_plain_http=true).
     type: str
   allow_plain_http:
     description:

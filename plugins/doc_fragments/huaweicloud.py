@@ -74,8 +74,8 @@ options:
     description:
       - Base URL used for every service (DRS, DCS, GaussDB and, unless O(iam_endpoint_url) is set, IAM) instead of
         the host tables, for example V(https://127.0.0.1:8443) for a local emulator or a private endpoint.
-      - Only C(https://host[:port]) or C(http://host[:port]): no user information, path, query or fragment. Plain
-        C(http://) is accepted only to a loopback address unless O(allow_plain_http=true).
+      - Must be C(https://host[:port]) or C(http://host[:port]), without user information, path, query or
+        fragment. Plain C(http://) is accepted only to a loopback address unless O(allow_plain_http=true).
     type: str
   iam_endpoint_url:
     description:

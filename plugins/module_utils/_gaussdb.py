@@ -163,7 +163,7 @@ def run_instance_password(module):
 
     try:
         api = module.client.request("gaussdb", "POST", "/v3/{project_id}/instances/{instance_id}/password",
-                                     path_params={"instance_id": instance_id},
+                                    path_params={"instance_id": instance_id},
                                     body={"password": password}, write=True, target=target)
     except CloudError as err:
         result.pop("diff")

@@ -164,9 +164,9 @@ def _walk(info, value, path, top, problems):
         elif not isinstance(value, dict):
             problems.append((top, path, "%s must be a dictionary, not %s" % (path, _kind(value))))
     elif wanted in ("str", "path", "int", "bool") and isinstance(value, (dict, list)):
-        problems.append((top, path, "%s must be %s, not %s" % (path, _TYPE_NAMES.get(wanted, "a string"),
-                                                                _kind(value))))
-    if top in URL_OPTIONS and path == top and isinstance(value, str) and "@" in value.partition("://")[2].split("/")[0]:
+        expected = _TYPE_NAMES.get(wanted, "a string")
+        problems.append((top, path, "%s must be %s, not %s" % (path, expected, _kind(value))))
+    if top in URL_OPTIONS and path == top and isinstance(value, str) and "@" in value.split("://", 1)[-1].split("/")[0]:
         problems.append((top, path, "%s must not contain user information (user:password@): give credentials "
                                     "through their own options" % path))
 
@@ -227,8 +227,8 @@ def url_problem(path, value, allow_plain_http=False):
     if _CONTROL.search("%s" % (value,)) or " " in "%s" % (value,):
         return "%s must not contain spaces or control characters" % path
     if parts.scheme not in ("http", "https"):
-        return "%s must start with https:// (or http://), not %s" % (path, "%s://" % parts.scheme if parts.scheme
-                                                                        else "a bare host name")
+        given = "%s://" % parts.scheme if parts.scheme else "a bare host name"
+        return "%s must start with https:// (or http://), not %s" % (path, given)
     if "@" in parts.netloc:
         return ("%s must not contain user information (user:password@): give credentials through their own "
                 "options" % path)
@@ -302,7 +302,7 @@ def value_problems(params, rules):
         for path, value in _values_at(params, rule_path):
             message = _check(path, value, rules[rule_path], params)
             if message:
-                problems.append((path.split(".")[0].split("[")[0], path, message))
+                problems.append((re.split(r"[.\[]", path, maxsplit=1)[0], path, message))
     return problems
 
 

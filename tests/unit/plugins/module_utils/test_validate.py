@@ -51,9 +51,10 @@ def test_valid_structure_has_no_problem():
     assert v.structure_problems(PASSWORD_ARGUMENT_SPEC, raw) == []
 
 
-def test_user_info_in_an_endpoint_url_is_a_structure_problem_so_it_is_masked():
+@pytest.mark.parametrize("url", ["https://me:%s@example.com" % SECRET, "me:%s@example.com:443" % SECRET])
+def test_user_info_in_an_endpoint_url_is_a_structure_problem_so_it_is_masked(url):
     spec = {"endpoint_url": {"type": "str"}}
-    problems = v.structure_problems(spec, {"endpoint_url": "https://me:%s@example.com" % SECRET})
+    problems = v.structure_problems(spec, {"endpoint_url": url})
     assert paths(problems) == ["endpoint_url"] and SECRET not in problems[0][2]
 
 
@@ -121,8 +122,8 @@ def test_summary_spells_out_five_problems_and_counts_the_rest():
     problems = [("jobs", "jobs[%d].id" % i, "jobs[%d].id must be x" % i) for i in range(8)]
     text = v.summary(problems, "credrotate.cloud.drs_job_password")
     assert text.startswith("Invalid input for credrotate.cloud.drs_job_password: jobs[0].id must be x;")
-    assert "jobs[4].id" in text and "jobs[5].id" not in text and text.endswith("and 3 more (see invalid). "
-                                                                              "Nothing was changed.")
+    assert "jobs[4].id" in text and "jobs[5].id" not in text
+    assert text.endswith("and 3 more (see invalid). Nothing was changed.")
 
 
 @pytest.mark.parametrize("value", ["../instances/x", "a/b", "..", ".", "", "x\r\ny", "%2e%2e"])
