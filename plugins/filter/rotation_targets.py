@@ -60,80 +60,17 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-DRS_FAILED_SUFFIX = "_FAILED"
-DTS_FAILED = frozenset(s.lower() for s in ("Failed", "MigrationFailed", "InitializeFailed", "PrecheckFailed",
-                                           "Abnormal"))
-
-
-def _key(kind, job_id, endpoint, direction=None):
-    if kind == "dts":
-        return "dts:%s:%s:%s" % (job_id, endpoint, direction or "forward")
-    return "drs:%s:%s" % (job_id, endpoint)
-
-
-def _label(kind, job_id, endpoint, direction=None):
-    if kind == "dts":
-        return "DTS job %s %s%s" % (job_id, endpoint, " (reverse)" if direction == "reverse" else "")
-    return "DRS job %s %s" % (job_id, endpoint)
-
-
-def _entry(kind, action, job_id, endpoint, direction=None, **fields):
-    entry = {"key": _key(kind, job_id, endpoint, direction), "target": _label(kind, job_id, endpoint, direction),
-             "kind": kind, "action": action}
-    for name, value in fields.items():
-        if value is not None and value != "":
-            entry[name] = "%s" % (value,)
-    return entry
-
-
-def _drs_healthy(job):
-    status = job.get("status") or ""
-    if "healthy" in job:
-        return bool(job["healthy"])
-    return bool(status) and not status.endswith(DRS_FAILED_SUFFIX) and not job.get("error_code")
-
-
-def _dts_healthy(job):
-    if "failed" in job:
-        return not job["failed"]
-    return (job.get("status") or "").lower() not in DTS_FAILED
+from ansible_collections.credrotate.cloud.plugins.plugin_utils._report import change_entries, health_entries
 
 
 def rotation_targets(items, kind, action, dependants=None):
     if kind not in ("drs", "dts", "drs_info", "dts_info"):
         raise AnsibleFilterError("rotation_targets: kind must be drs, dts, drs_info or dts_info, not %r" % (kind,))
-    items = items or []
-    out = []
     if kind in ("drs", "dts"):
-        for item in items:
-            out.append(_entry(kind, action, item.get("id"), item.get("endpoint"), item.get("direction"),
-                              outcome=item.get("outcome"), status=item.get("status"),
-                              request_id=item.get("request_id"), error_code=item.get("error_code"),
-                              error_msg=item.get("error_msg")))
-        return out
+        return change_entries(kind, action, items)
     base = kind.split("_")[0]
-    healthy = _drs_healthy if base == "drs" else _dts_healthy
-    for dependant in dependants or []:
-        job_id, endpoint = dependant.get("id"), dependant.get("endpoint")
-        direction = (dependant.get("direction") or "forward") if base == "dts" else None
-        job = None
-        for candidate in items:
-            if candidate.get("id") != job_id:
-                continue
-            if base == "dts" and (candidate.get("direction") or "forward") != direction:
-                continue
-            job = candidate
-            break
-        if job is None:
-            out.append(_entry(base, action, job_id, endpoint, direction, outcome="missing",
-                              error_msg="the job was not found"))
-            continue
-        ok = healthy(job)
-        error = job.get("error_message")
-        out.append(_entry(base, action, job_id, endpoint, direction, outcome="healthy" if ok else "unhealthy",
-                          status=job.get("status"), error_code=None if ok else job.get("error_code"),
-                          error_msg=None if ok else error))
-    return out
+    return health_entries(base, action, items, [dict(d, direction=d.get("direction") or "forward") if base == "dts"
+                                                else d for d in dependants or ()])
 
 
 class FilterModule(object):

@@ -44,6 +44,25 @@ REMAINING_WRITES = {
 RERUN_WITH_ID = ("promote",)
 
 
+def _descendants(pid):
+    """Every process below ``pid`` (read from /proc before anything is killed)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
 def _hosts(rot, **extra):
     host = {"rotation_credential": orders_credential(rot.names), "rotation_current_password": rot.names["current"]}
     host.update(extra)
@@ -92,11 +111,10 @@ def test_interrupted_after_each_step_resumes_with_the_same_password(rotation, st
 
 
 def test_killed_during_propagate_resumes_with_the_same_password(rotation):
-    """``kill -9`` of ansible-playbook while the DTS call is in flight (a latency fault holds it): the re-run finds
-    a stale lock, the same pending password, the DB and DRS already done (no call) and DTS already changed by the
-    call that the dead run had sent. (Ansible's worker runs in its own session, so the module may outlive the
-    killed controller and record the endpoint in the ledger: then the re-run makes no call at all; otherwise its
-    one DTS call is answered "same password" and reported unchanged.)"""
+    """``kill -9`` of ansible-playbook and its workers while the DTS call is in flight (a latency fault holds it):
+    the re-run finds a stale lock, the same pending password, the DB and DRS already done (no call) and DTS already
+    changed by the call that the dead run had sent: its one DTS call is answered "same password" and reported
+    unchanged (or, had the dead run recorded the endpoint in the ledger first, no call at all)."""
     rot = rotation()
     old = rot.names["current"]
     hosts = _hosts(rot)
@@ -107,7 +125,13 @@ def test_killed_during_propagate_resumes_with_the_same_password(rotation):
         held = wait_for(lambda: rot.admin("GET", "faults")["faults"] == [], timeout=120)
         assert held, "the DTS call never came"
         assert any(w["service"] == "drs" for w in rot.writes()), "DRS goes before DTS"
-        os.killpg(proc.pid, signal.SIGKILL)  # while the DTS call is held by the latency fault
+        # while the DTS call is held by the latency fault: the controller and its workers die at once, as when the
+        # machine or the AWX container dies (a worker runs in its own session and would otherwise finish the task)
+        for pid in [proc.pid] + _descendants(proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     finally:
         proc.wait(timeout=30)
     assert rot.lock_exists()

@@ -14,7 +14,7 @@ import re
 import pytest
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._resume import MODES, decide
-from ansible_collections.credrotate.cloud.plugins.filter.rotation_decision import generated_id, rotation_decision
+from ansible_collections.credrotate.cloud.plugins.plugin_utils._engine import generated_id
 
 GEN = "generated-id"
 
@@ -75,6 +75,6 @@ def test_a_new_rotation_after_a_rollback_says_so():
     assert decide("p1", "", "", rec("p1", "rolled_back"), GEN)["why"] == "rotation p1 was rolled back; starting a new one"
 
 
-def test_the_filter_generates_a_fresh_timestamped_id_per_new_rotation():
-    first, second = rotation_decision("", record={})["id"], rotation_decision("", record={})["id"]
-    assert re.match(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$", generated_id()) and first != second
+def test_the_engine_generates_a_fresh_timestamped_id_per_new_rotation():
+    first, second = generated_id(), generated_id()
+    assert re.match(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$", first) and first != second

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, credrotate.cloud contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Action plugin of ``credrotate.cloud.rotate``: the rotation engine, on the controller, in process.
+
+Documented in ``plugins/modules/rotate.py``. The arguments are checked against the same spec and
+:mod:`_validate` rules; then :class:`_engine.Engine` runs the eight steps and prints one line per
+step as it happens. The result carries the step log, the record and the summary, never a secret.
+"""
+
+import traceback
+
+from ansible.executor import module_common
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import redact_data
+from ansible_collections.credrotate.cloud.plugins.module_utils._rotate_spec import ARGUMENT_SPEC, RULES
+from ansible_collections.credrotate.cloud.plugins.module_utils._validate import (
+    structure_problems,
+    summary,
+    value_problems,
+)
+from ansible_collections.credrotate.cloud.plugins.plugin_utils._engine import Engine
+from ansible_collections.credrotate.cloud.plugins.plugin_utils._services import Services
+
+display = Display()
+# A member of each action group: its module_defaults (group/credrotate.cloud.huaweicloud, ...) apply.
+GROUP_MEMBERS = {"huaweicloud": "credrotate.cloud.drs_job_password", "alicloud": "credrotate.cloud.dts_job_password"}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        try:
+            return self._run(tmp, task_vars)
+        except Exception as exc:  # a defect: say so without a value that might be a secret (-vvv shows where)
+            display.vvv(traceback.format_exc())
+            return {"failed": True, "changed": False, "exception": traceback.format_exc(),
+                    "msg": "credrotate.cloud.rotate stopped on an unexpected %s (a bug; the state record says which "
+                           "step ran)" % type(exc).__name__}
+
+    def _run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        result["changed"] = False
+        args = dict(self._task.args)
+        problems = structure_problems(ARGUMENT_SPEC, args)
+        if problems:
+            return dict(result, failed=True, msg=summary(problems, "credrotate.cloud.rotate"),
+                        invalid=[p[1] for p in problems])
+        validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(args)
+        secrets = set(v for v in validated._no_log_values if isinstance(v, str) and v)
+        if validated.error_messages:
+            return dict(result, failed=True, msg=redact_data("%s" % validated.errors.msg, secrets))
+        settings = validated.validated_parameters
+        problems = value_problems(settings, RULES)
+        if problems:
+            return dict(result, failed=True, msg=summary(problems, "credrotate.cloud.rotate"),
+                        invalid=[p[1] for p in problems])
+        settings["check_mode"] = bool(self._task.check_mode)
+        host = (task_vars or {}).get("inventory_hostname") or settings["credential"]["name"]
+        clouds = dict((cloud, dict(self._group_defaults(member), **settings[cloud]))
+                      for cloud, member in GROUP_MEMBERS.items())
+        services = Services(clouds["huaweicloud"], clouds["alicloud"])
+        engine = Engine(settings, services, say=display.display, host=host)
+        outcome = engine.run()
+        secrets.update(services.secrets)
+        secrets.update(v for v in (engine.pending if hasattr(engine, "pending") else None,
+                                   getattr(engine, "current", None), getattr(engine, "previous", None),
+                                   getattr(engine, "restore", None)) if v)
+        result.update(outcome)
+        return redact_data(result, secrets)
+
+    def _group_defaults(self, action):
+        """The module_defaults a module of the collection's action groups would get in this task."""
+        apply = getattr(module_common, "_apply_action_arg_defaults", None)
+        if apply is not None:  # ansible-core 2.19
+            return apply(action, self._task, {}, self._templar)
+        legacy = getattr(module_common, "get_action_args_with_defaults", None)
+        if legacy is not None:  # ansible-core 2.17, 2.18
+            return legacy(action, {}, self._task.module_defaults, self._templar,
+                          action_groups=self._task._parent._play._action_groups)
+        return {}

@@ -1,0 +1,276 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, credrotate.cloud contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: rotate
+short_description: Rotate one database credential and every replication job that stores it
+version_added: 0.2.0
+description:
+  - Runs the eight steps of a coordinated rotation on the controller, in process, on the same service code as the
+    collection's modules - validate, preflight (with discovery), pending, set, propagate, verify, promote or roll back,
+    and report - for one credential, and prints one line per step as it happens.
+  - The owner is a GaussDB(for MySQL) user or root account, or a DCS (Redis) instance; the dependants are Huawei DRS
+    and Alibaba DTS job endpoints that store the password.
+  - The new password is durable in the secret file C(<state_dir>/<name>.secrets) (mode 0600, Ansible Vault encrypted
+    when O(vault_secret) is set) before the first write to any target; the lock and the record (no secret) are
+    C(<name>.lock) and C(<name>.json), as written by M(credrotate.cloud.rotation_state). An interrupted rotation
+    resumes with the same pending password; O(rotation_id) is the idempotency key.
+  - The C(credrotate.cloud.rotation) role validates its variables and calls this action once per credential; the
+    role's README describes the steps, the state and the step log.
+  - This is an action plugin; it runs on the controller and needs no connection to the inventory host.
+author:
+  - credrotate.cloud contributors (@credrotate)
+extends_documentation_fragment:
+  - credrotate.cloud.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode the action reads and probes only, stops after the preflight and returns the plan.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details:
+      - A completed O(rotation_id) changes nothing when repeated; without O(rotation_id) every run is a new rotation.
+  platform:
+    support: full
+    platforms: posix
+options:
+  credential:
+    description: The credential, its owner and its dependants (as C(rotation_credential) of the role).
+    type: dict
+    required: true
+    suboptions:
+      name:
+        description: Name of the credential; names its state files.
+        type: str
+        required: true
+      owner:
+        description: Where the password lives.
+        type: dict
+        required: true
+        suboptions:
+          type:
+            description: The kind of owner.
+            type: str
+            required: true
+            choices: [gaussdb_mysql_user, gaussdb_mysql_root, dcs_instance]
+          instance_id:
+            description: GaussDB(for MySQL) or DCS instance id.
+            type: str
+            required: true
+          user:
+            description: Database user (required for V(gaussdb_mysql_user); for V(gaussdb_mysql_root), the root
+              account's name used by discovery).
+            type: str
+          host:
+            description: Host part of the database account.
+            type: str
+            default: '%'
+          probe_host:
+            description: Address for the login probes instead of the one the provider reports.
+            type: str
+          probe_port:
+            description: Port for the login probes instead of the one the provider reports, from 1 to 65535.
+            type: int
+      dependants:
+        description: Every replication job endpoint that stores the password.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          type:
+            description: V(drs) (Huawei DRS) or V(dts) (Alibaba DTS).
+            type: str
+            required: true
+            choices: [drs, dts]
+          job_id:
+            description: The job id.
+            type: str
+            required: true
+          endpoint:
+            description: V(source) or V(target) for DRS; V(source) or V(destination) for DTS.
+            type: str
+            required: true
+            choices: [source, target, destination]
+          direction:
+            description: DTS only, the synchronisation direction.
+            type: str
+            default: forward
+            choices: [forward, reverse]
+          user:
+            description: DTS only, the database user of the endpoint (default the owner's user).
+            type: str
+  current_password:
+    description: The password the owner uses now, needed until the secret file holds one.
+    type: str
+  previous_password:
+    description: An older password to try when the owner has drifted back to it.
+    type: str
+  new_password:
+    description: The new password; generated to fit every target's policy when not set.
+    type: str
+  password_length:
+    description: Length of a generated password.
+    type: int
+    default: 28
+  rotation_id:
+    description: The idempotency key; without it a new rotation starts unless one is unfinished.
+    type: str
+  state_dir:
+    description: Directory of the secret file, the record, the lock and the ledger (created 0700).
+    type: path
+    required: true
+  vault_secret:
+    description: When set, the secret file is encrypted with Ansible Vault (vault id C(credrotate)).
+    type: str
+  cloud:
+    description: Which DCS password policy applies.
+    type: str
+    default: huaweicloud
+    choices: [huaweicloud, otc]
+  probe:
+    description: V(always) proves passwords with a login to the database from the controller; V(never) does not.
+    type: str
+    default: always
+    choices: [always, never]
+  probe_timeout:
+    description: Seconds for each login probe, from 1 to 600.
+    type: int
+    default: 5
+  discover:
+    description: List the DRS and DTS jobs and fail closed on one that uses the account but is not a dependant.
+    type: bool
+    default: false
+  discover_services:
+    description: The services discovery lists.
+    type: list
+    elements: str
+    default: [drs, dts]
+    choices: [drs, dts]
+  discover_ignore:
+    description: Job ids discovery leaves out.
+    type: list
+    elements: str
+    default: []
+  verify_timeout:
+    description: Seconds to wait for every dependant to be healthy with the new password (V(0) checks once).
+    type: int
+    default: 120
+  verify_interval:
+    description: Seconds between health checks while verifying.
+    type: int
+    default: 5
+  wait_timeout:
+    description: Seconds to wait for a GaussDB(for MySQL) password job, from 1 to 86400.
+    type: int
+    default: 600
+  dts_concurrency:
+    description: DTS calls in flight at once, from 1 to 64.
+    type: int
+    default: 8
+  rollback:
+    description: On a failure after the first write, put every target back on the password the owner had, and verify.
+    type: bool
+    default: true
+  reconcile:
+    description: When no known password logs in to a GaussDB owner, overwrite it instead of stopping.
+    type: bool
+    default: false
+  fail_after_step:
+    description: Tests only - stop right after this step as if the controller died there.
+    type: str
+    default: ""
+    choices: ["", validate, preflight, pending, set, propagate, verify, promote_secret, promote]
+  huaweicloud:
+    description:
+      - Options of the Huawei Cloud modules (the C(credrotate.cloud.huaweicloud) doc fragment, for example
+        C(region), C(cloud), C(endpoint_url)); unset ones fall back to the same environment variables.
+    type: dict
+    default: {}
+  alicloud:
+    description:
+      - Options of the Alibaba Cloud modules (the C(credrotate.cloud.alicloud) doc fragment); unset ones fall back to
+        the same environment variables.
+    type: dict
+    default: {}
+notes:
+  - Put C(no_log) on the task as a second line of defence; the result never holds a password.
+seealso:
+  - module: credrotate.cloud.rotation_state
+  - module: credrotate.cloud.gaussdb_mysql_user_password
+  - module: credrotate.cloud.drs_job_password
+  - module: credrotate.cloud.dts_job_password
+"""
+
+EXAMPLES = r"""
+- name: Rotate the replication account and every job that stores it
+  credrotate.cloud.rotate:
+    credential:
+      name: orders-replication
+      owner: {type: gaussdb_mysql_user, instance_id: 6a1b2c3d4e5f40718293a4b5c6d7e8f9in07, user: crdemo_orders}
+      dependants:
+        - {type: drs, job_id: 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8bjb01, endpoint: source}
+        - {type: dts, job_id: l3m1213ye7l1234, endpoint: source}
+    current_password: "{{ vault_orders_password }}"
+    state_dir: "{{ playbook_dir }}/.rotation-state"
+    huaweicloud: {region: cn-north-4}
+    alicloud: {region: cn-hangzhou}
+  no_log: true
+"""
+
+RETURN = r"""
+rotation_id:
+  description: The rotation this run worked on.
+  returned: always
+  type: str
+mode:
+  description: V(new), V(resume) or V(done) (nothing to do).
+  returned: always
+  type: str
+decision:
+  description: Why this run does what it does, in one sentence.
+  returned: always
+  type: str
+steps:
+  description: The step log, one entry per step (C(step), C(outcome), C(detail), C(seconds)).
+  returned: always
+  type: list
+  elements: dict
+record:
+  description: The state record after the run (no secret).
+  returned: when the run held the lock
+  type: dict
+summary:
+  description: The summary table, as lines.
+  returned: when the run held the lock
+  type: list
+  elements: str
+plan:
+  description: The plan, as lines (check mode).
+  returned: in check mode
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.credrotate.cloud.plugins.module_utils._rotate_spec import ARGUMENT_SPEC
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(msg="credrotate.cloud.rotate runs as an action plugin on the controller; it cannot run as a "
+                         "module on a remote host")
+
+
+if __name__ == "__main__":
+    main()
