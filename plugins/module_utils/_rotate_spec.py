@@ -34,7 +34,7 @@ ARGUMENT_SPEC = dict(
     current_password=dict(type="str", no_log=True),
     previous_password=dict(type="str", no_log=True),
     new_password=dict(type="str", no_log=True),
-    password_length=dict(type="int", default=28),
+    password_length=dict(type="int", default=28, no_log=False),
     rotation_id=dict(type="str"),
     state_dir=dict(type="path", required=True),
     vault_secret=dict(type="str", no_log=True),

@@ -84,9 +84,11 @@ def health_entries(kind, action, jobs, dependants):
 
 def _table(header, rows):
     widths = [max([minimum] + [len(r[i]) for r in rows]) for i, minimum in enumerate((6, 6, 7))]
-    line = lambda r: "%s | %s | %s | %s" % (r[0].ljust(widths[0]), r[1].ljust(widths[1]), r[2].ljust(widths[2]), r[3])
-    return [line(header), "%s-+-%s-+-%s-+-%s" % ("-" * widths[0], "-" * widths[1], "-" * widths[2], "-" * 10)] + \
-        [line(r) for r in rows]
+
+    def line(row):
+        return "%s | %s | %s | %s" % (row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]), row[3])
+    rule = "%s-+-%s-+-%s-+-%s" % ("-" * widths[0], "-" * widths[1], "-" * widths[2], "-" * 10)
+    return [line(header), rule] + [line(r) for r in rows]
 
 
 def _seconds(started, ended):
@@ -107,8 +109,8 @@ def summary_lines(record, name, note=""):
     for key in keys:
         target = targets[key]
         actions = target.get("actions") or {}
-        for action in [a for a in SUMMARY_ACTIONS if a in actions] + sorted(a for a in actions
-                                                                          if a not in SUMMARY_ACTIONS):
+        ordered = [a for a in SUMMARY_ACTIONS if a in actions] + sorted(a for a in actions if a not in SUMMARY_ACTIONS)
+        for action in ordered:
             done = actions[action]
             outcome = done.get("outcome") or "?"
             status = done.get("status") or ""
