@@ -34,6 +34,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
 from ansible_collections.credrotate.cloud.plugins.module_utils._password_target import (
     diff_for,
     fail,
+    ledger_forget,
     ledger_matches,
     ledger_record,
     open_ledger,
@@ -240,11 +241,13 @@ def _write(module, chunk, ledger, request_ids):
         extra = {}
         if err.may_have_applied:
             # The calls may have applied; DRS cannot show a stored password, so never resend: re-read
-            # the jobs' states, report, and leave the ledger alone (a re-run writes these again).
+            # the jobs' states, report, and forget the endpoints in the ledger (their password is unknown:
+            # a re-run and a rollback both write them again).
             states = batch_read(module, "batch-status", [t["id"] for t, _r in chunk])
             extra = {"may_have_applied": True}
             for t, result in chunk:
                 result["status"] = (states.get(t["id"]) or {}).get("status") or result["status"]
+                ledger_forget(module, ledger, t["key"])
         for t, result in chunk:
             result.update(outcome="failed", error_code=err.code, request_id=err.request_id,
                           error_msg=err.message + (" (the change may have applied; it was not resent)"

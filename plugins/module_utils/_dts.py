@@ -358,7 +358,19 @@ class _Writer(object):
         self.record(target, answer.request_id)
         return target.result("updated", request_id=answer.request_id), ids
 
+    def forget(self, target):
+        """The write may have applied: the endpoint's password is unknown, the ledger must not vouch for it."""
+        if self.ledger is None:
+            return
+        with self.lock:
+            try:
+                self.ledger.forget(target.ledger_key)
+            except LedgerError as exc:
+                self.ledger_error = self.ledger_error or exc
+
     def failed(self, target, err, note=""):
+        if err.may_have_applied:
+            self.forget(target)
         with self.lock:
             self.errors[target.key] = err
         message = err.message or ""

@@ -40,6 +40,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._password_target 
     Prober,
     diff_for,
     fail,
+    ledger_forget,
     ledger_matches,
     ledger_record,
     open_ledger,
@@ -180,6 +181,7 @@ def run_instance_password(module):
             result.update(evidence="probe", diff=diff_for([key]))
             module.exit_json(**result)
         result.update(outcome="failed", may_have_applied=True)
+        ledger_forget(module, ledger, key)
         fail(module, err, "The root password reset of %s may have applied (%s, HTTP %s) but no login probe "
                           "confirmed it; it was not resent. Re-run to converge" % (target, err.code, err.http_status),
              **result)
@@ -338,6 +340,8 @@ class _UserWriter(object):
         for entry, result in chunk:
             result.update(outcome="failed", error_code=err.code, error_msg=err.message, request_id=err.request_id)
             result.update(extra)
+            if extra.get("may_have_applied"):
+                ledger_forget(self.module, self.ledger, _user_key(self.instance_id, entry))
 
     def submit(self, chunk, wait, timeout):
         body = {"users": [{"name": e["name"], "host": e["host"], "password": e["password"]} for e, _result in chunk]}

@@ -78,6 +78,17 @@ def ledger_record(module, ledger, key, password, request_id=None):
         module.warn("The password of %s was changed but the ledger could not record it: %s" % (key, err))
 
 
+def ledger_forget(module, ledger, key):
+    """Forget ``key`` after a write that may have applied: the target's password is unknown now, so neither a
+    re-run nor a rollback may take the ledger's word for it (not in check mode; a failure is a warning)."""
+    if ledger is None or module.check_mode:
+        return
+    try:
+        ledger.forget(key)
+    except LedgerError as err:
+        module.warn("The ledger could not forget %s, whose password may have changed: %s" % (key, err))
+
+
 def diff_for(targets):
     """Diff naming the targets whose password changes (never a password)."""
     return {"before": dict((t, "current") for t in targets),
