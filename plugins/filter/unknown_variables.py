@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 name: unknown_variables
 author:
   - credrotate.cloud contributors (@credrotate)
-version_added: 0.1.0
+version_added: 0.2.0
 short_description: The variables with a role's prefix that the role does not know, with the likely intended one
 description:
   - Takes variable names (for example from the P(ansible.builtin.varnames#lookup) lookup) and returns one entry for
