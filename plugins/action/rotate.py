@@ -10,7 +10,10 @@ Documented in ``plugins/modules/rotate.py``. The arguments are checked against t
 step as it happens. The result carries the step log, the record and the summary, never a secret.
 """
 
+import os
 import traceback
+
+import yaml
 
 from ansible.executor import module_common
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -18,17 +21,17 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._errors import redact_data
-from ansible_collections.credrotate.cloud.plugins.module_utils._rotate_spec import ARGUMENT_SPEC, RULES
-from ansible_collections.credrotate.cloud.plugins.module_utils._validate import (
-    structure_problems,
-    summary,
-    value_problems,
-)
+from ansible_collections.credrotate.cloud.plugins.filter.unknown_variables import unknown_variables
+from ansible_collections.credrotate.cloud.plugins.module_utils._rotate_spec import ARGUMENT_SPEC
+from ansible_collections.credrotate.cloud.plugins.module_utils._validate import structure_problems, summary
+from ansible_collections.credrotate.cloud.plugins.plugin_utils import _checks
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._engine import Engine
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._services import Services
 
 display = Display()
 # A member of each action group: its module_defaults (group/credrotate.cloud.huaweicloud, ...) apply.
+# Variables the role itself sets (its registered result), not options of its argument spec.
+ROLE_OUTPUTS = ("rotation_result",)
 GROUP_MEMBERS = {"huaweicloud": "credrotate.cloud.drs_job_password", "alicloud": "credrotate.cloud.dts_job_password"}
 
 
@@ -58,10 +61,12 @@ class ActionModule(ActionBase):
         if validated.error_messages:
             return dict(result, failed=True, msg=redact_data("%s" % validated.errors.msg, secrets))
         settings = validated.validated_parameters
-        problems = value_problems(settings, RULES)
+        prefix = settings["option_prefix"]
+        unknown = self._unknown_variables(prefix, task_vars or {})
+        problems = [(u["name"], u["name"], u["msg"]) for u in unknown] + _checks.problems(settings, prefix)
         if problems:
-            return dict(result, failed=True, msg=summary(problems, "credrotate.cloud.rotate"),
-                        invalid=[p[1] for p in problems])
+            return dict(result, failed=True, invalid=[p[1] for p in problems],
+                        msg=summary(problems, "credrotate.cloud.rotation" if prefix else "credrotate.cloud.rotate"))
         settings["check_mode"] = bool(self._task.check_mode)
         host = (task_vars or {}).get("inventory_hostname") or settings["credential"]["name"]
         clouds = dict((cloud, dict(self._group_defaults(member), **settings[cloud]))
@@ -86,3 +91,17 @@ class ActionModule(ActionBase):
             return legacy(action, {}, self._task.module_defaults, self._templar,
                           action_groups=self._task._parent._play._action_groups)
         return {}
+
+    def _unknown_variables(self, prefix, task_vars):
+        """Variables starting with ``prefix`` that the task's role does not declare (names only, never values)."""
+        role = getattr(self._task, "_role", None)
+        if not prefix or role is None:
+            return []
+        path = os.path.join(role._role_path, "meta", "argument_specs.yml")
+        try:
+            with open(path) as handle:
+                options = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
+        except (OSError, KeyError, TypeError, yaml.YAMLError):
+            return []
+        names = [n for n in task_vars if n.lower().startswith(prefix.lower()) and n not in ROLE_OUTPUTS]
+        return unknown_variables(names, options, prefix=prefix, role=role.get_name())

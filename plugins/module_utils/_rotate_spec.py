@@ -41,7 +41,7 @@ ARGUMENT_SPEC = dict(
     cloud=dict(type="str", default="huaweicloud", choices=["huaweicloud", "otc"]),
     probe=dict(type="str", default="always", choices=["always", "never"]),
     probe_timeout=dict(type="int", default=5),
-    discover=dict(type="bool", default=False),
+    discover_dependants=dict(type="bool", default=False),
     discover_services=dict(type="list", elements="str", default=["drs", "dts"], choices=["drs", "dts"]),
     discover_ignore=dict(type="list", elements="str", default=[]),
     verify_timeout=dict(type="int", default=120),
@@ -53,14 +53,5 @@ ARGUMENT_SPEC = dict(
     fail_after_step=dict(type="str", default="", choices=STEPS),
     huaweicloud=dict(type="dict", default={}, no_log=False),
     alicloud=dict(type="dict", default={}, no_log=False),
+    option_prefix=dict(type="str", default=""),
 )
-
-RULES = {
-    "credential.name": "credential_name",
-    "credential.owner.probe_host": "hostname",
-    "credential.owner.probe_port": "port",
-    "credential.dependants[].user": "db_user",
-    "probe_timeout": "probe_timeout",
-    "wait_timeout": "wait_timeout",
-    "dts_concurrency": "concurrency",
-}

@@ -55,6 +55,7 @@ FORMATS = {
     "iam_name": (r"[^\x00-\x1f\x7f/\\]{1,64}", "1 to 64 characters, no control characters, '/' or '\\'"),
     "credential_name": (r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}", "1 to 128 letters, digits, '.', '_' or '-', starting "
                         "with a letter or digit (it names files)"),
+    "path": (r"[^\x00-\x1f\x7f]{1,4096}", "a path of 1 to 4096 characters without control characters"),
     "text": (r"[^\x00-\x1f\x7f]{1,255}", "1 to 255 characters without control characters"),
 }
 _COMPILED = dict((name, re.compile(pattern)) for name, (pattern, _rule) in FORMATS.items())

@@ -146,7 +146,7 @@ options:
     description: Seconds for each login probe, from 1 to 600.
     type: int
     default: 5
-  discover:
+  discover_dependants:
     description: List the DRS and DTS jobs and fail closed on one that uses the account but is not a dependant.
     type: bool
     default: false
@@ -202,6 +202,13 @@ options:
         the same environment variables.
     type: dict
     default: {}
+  option_prefix:
+    description:
+      - Prefix of the option names in messages. The role passes V(rotation_), so a message names its variable
+        (C(rotation_verify_interval)); with a prefix, the task also refuses variables that start with it but are not
+        options of its role's C(meta/argument_specs.yml), naming the likely intended one.
+    type: str
+    default: ""
 notes:
   - Put C(no_log) on the task as a second line of defence; the result never holds a password.
 seealso:

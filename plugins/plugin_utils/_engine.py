@@ -291,7 +291,7 @@ class Engine:
                 problems.append(dts_plan.get("msg") or "DTS failed")
         if problems:
             raise StepFailed("Preflight of %s failed, nothing was changed: %s" % (self.name, " ".join(problems)))
-        if self.s["discover"]:
+        if self.s["discover_dependants"]:
             self.discover()
         self.plan = ([{"key": "owner", "target": self.owner.label, "kind": self.owner.type, "action": "set",
                        "outcome": "unchanged" if self.working == "pending" else "updated",

@@ -236,7 +236,7 @@ def summary_rows(run):
 
 
 def plan_rows(run):
-    results = [r for r in run.results if r["task"].startswith("Report | Print the plan")]
+    results = [r for r in run.results if r["task"].startswith("Report | Summary")]
     assert results, "no plan printed:\n%s\n%s" % (run.stdout[-4000:], run.stderr[-2000:])
     return table_rows(results[-1]["result"]["msg"])
 

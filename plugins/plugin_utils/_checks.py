@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, credrotate.cloud contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""PRIVATE: what the ``rotate`` action's argument spec cannot say, checked before any call.
+
+Ids have their provider's format (the modules' formats), numbers their bounds, dependants their
+endpoints, the owner its user. Each broken rule is one problem ``(top, path, message)`` naming the
+option by its path; ``prefix`` (``rotation_`` from the role) makes the paths the role's variable
+names. No message shows a value that could be a secret.
+"""
+
+from ansible_collections.credrotate.cloud.plugins.module_utils._validate import bounds_problem, format_problem
+
+# option -> (minimum, maximum)
+NUMBERS = {
+    "password_length": (8, 32),
+    "probe_timeout": (1, 600),
+    "wait_timeout": (1, 86400),
+    "verify_timeout": (0, 86400),
+    "verify_interval": (1, 3600),
+    "dts_concurrency": (1, 64),
+}
+ENDPOINTS = {"drs": ("source", "target"), "dts": ("source", "destination")}
+JOB_FORMATS = {"drs": "drs_job_id", "dts": "dts_job_id"}
+
+
+def _number(path, value, low, high):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return "%s must be an integer from %d to %d" % (path, low, high)
+    if not low <= number <= high:
+        return "%s must be between %d and %d (got %d)" % (path, low, high, number)
+    return None
+
+
+def problems(settings, prefix=""):
+    """Every broken rule of ``settings`` (the validated action options)."""
+    out = []
+
+    def name(path):
+        return path if path.startswith("rotation_") else prefix + path
+
+    def add(top, path, message):
+        if message:
+            out.append((name(top), name(path), message))
+
+    def fmt(top, path, value, kind):
+        if value not in (None, ""):
+            add(top, path, format_problem(name(path), value, kind))
+
+    credential = settings["credential"]
+    owner = credential["owner"]
+    fmt("credential", "credential.name", credential["name"], "credential_name")
+    kind = "dcs_instance_id" if owner["type"] == "dcs_instance" else "gaussdb_instance_id"
+    fmt("credential", "credential.owner.instance_id", owner["instance_id"], kind)
+    if owner["type"] == "gaussdb_mysql_user" and not owner.get("user"):
+        add("credential", "credential.owner.user", "%scredential.owner.user is required when %scredential.owner.type "
+                                                   "is gaussdb_mysql_user" % (prefix, prefix))
+    if owner["type"] == "dcs_instance" and owner.get("user"):
+        add("credential", "credential.owner.user", "%scredential.owner.user must not be set when "
+                                                   "%scredential.owner.type is dcs_instance (a DCS instance has no "
+                                                   "user)" % (prefix, prefix))
+    fmt("credential", "credential.owner.user", owner.get("user"), "gaussdb_user")
+    fmt("credential", "credential.owner.host", owner.get("host"), "db_host")
+    fmt("credential", "credential.owner.probe_host", owner.get("probe_host"), "hostname")
+    if owner.get("probe_port") is not None:
+        add("credential", "credential.owner.probe_port",
+            bounds_problem(prefix + "credential.owner.probe_port", owner["probe_port"], "port"))
+    seen = {}
+    for index, dependant in enumerate(credential.get("dependants") or ()):
+        path = "credential.dependants[%d]" % index
+        kind = dependant["type"]
+        fmt("credential", path + ".job_id", dependant["job_id"], JOB_FORMATS[kind])
+        if dependant["endpoint"] not in ENDPOINTS[kind]:
+            add("credential", path + ".endpoint", "%s%s.endpoint must be %s for a %s dependant"
+                % (prefix, path, " or ".join(ENDPOINTS[kind]), kind))
+        if kind == "drs" and dependant.get("user"):
+            add("credential", path + ".user", "%s%s.user is for dts dependants only, not for a drs dependant"
+                % (prefix, path))
+        fmt("credential", path + ".user", dependant.get("user"), "db_user")
+        key = (kind, dependant["job_id"], dependant["endpoint"], dependant.get("direction") or "forward")
+        if key in seen:
+            add("credential", path, "%s%s lists the same job endpoint as %scredential.dependants[%d]"
+                % (prefix, path, prefix, seen[key]))
+        seen.setdefault(key, index)
+    for index, job_id in enumerate(settings.get("discover_ignore") or ()):
+        path = "discover_ignore[%d]" % index
+        if format_problem(path, job_id, "drs_job_id") and format_problem(path, job_id, "dts_job_id"):
+            add("discover_ignore", path, "%s%s must be a DRS or DTS job id" % (prefix, path))
+    fmt("rotation_id", "rotation_id", settings.get("rotation_id"), "text")
+    fmt("state_dir", "state_dir", settings.get("state_dir"), "path")
+    for option, (low, high) in sorted(NUMBERS.items()):
+        add(option, option, _number(name(option), settings.get(option), low, high))
+    return out
