@@ -27,7 +27,7 @@ import re
 import pytest
 import yaml
 
-from conftest import DCS, DRS1, DRS2, DTS1, GAUSS, Rotation, canary, estate, orders_credential
+from conftest import DRS1, DRS2, DTS1, GAUSS, Rotation, canary, estate, orders_credential
 from harness import REPO, assert_no_secrets, journal
 
 pytestmark = pytest.mark.integration
