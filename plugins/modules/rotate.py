@@ -226,12 +226,26 @@ EXAMPLES = r"""
       owner: {type: gaussdb_mysql_user, instance_id: 6a1b2c3d4e5f40718293a4b5c6d7e8f9in07, user: crdemo_orders}
       dependants:
         - {type: drs, job_id: 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8bjb01, endpoint: source}
+        - {type: drs, job_id: 1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3cjb02, endpoint: source}
         - {type: dts, job_id: l3m1213ye7l1234, endpoint: source}
-    current_password: "{{ vault_orders_password }}"
+    current_password: Orders-Demo-Pass1!  # first rotation only; keep it in Ansible Vault
+    rotation_id: "2026-05"
     state_dir: "{{ playbook_dir }}/.rotation-state"
     huaweicloud: {region: cn-north-4}
     alicloud: {region: cn-hangzhou}
+  register: rotation
   no_log: true
+
+- name: The same rotation id again changes nothing
+  credrotate.cloud.rotate:
+    credential:
+      name: orders-replication
+      owner: {type: gaussdb_mysql_user, instance_id: 6a1b2c3d4e5f40718293a4b5c6d7e8f9in07, user: crdemo_orders}
+    rotation_id: "2026-05"
+    state_dir: "{{ playbook_dir }}/.rotation-state"
+    huaweicloud: {region: cn-north-4}
+  register: again
+  failed_when: again is changed or again is failed
 """
 
 RETURN = r"""
