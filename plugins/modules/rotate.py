@@ -254,7 +254,7 @@ rotation_id:
   returned: always
   type: str
 mode:
-  description: V(new), V(resume) or V(done) (nothing to do).
+  description: V(new), V(resume), V(done) (nothing to do) or V(conflict) (another rotation is unfinished).
   returned: always
   type: str
 decision:

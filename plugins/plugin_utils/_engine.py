@@ -171,6 +171,9 @@ class Engine:
 
     def validate(self):
         supplied = self.s.get("new_password")
+        if supplied and self.s.get("current_password") and "%s" % supplied == "%s" % self.s["current_password"]:
+            raise StepFailed("rotation_new_password for %s is the current password: there is nothing to rotate. "
+                             "Nothing was changed." % self.name)
         if supplied:
             found = policy_violations("%s" % supplied, self.policies, old_password=self.s.get("current_password") or None)
             if found:
@@ -191,12 +194,20 @@ class Engine:
         self.decision = decide(pending.get("rotation_id") or "", self.secrets.get("completed_rotation_id") or "",
                                self.s.get("rotation_id") or "", self.record, generated_id())
         self.mode, self.rotation_id = self.decision["mode"], self.decision["id"]
+        stale_id = self.record.get("rotation_id")
+        if (self.mode == "new" and stale_id and stale_id != self.rotation_id and not check
+                and self.record.get("status") == "in_progress"
+                and stale_id == self.secrets.get("completed_rotation_id")):
+            # that rotation was promoted just before its run died: say so before another one starts,
+            # so that repeating its id later changes nothing
+            self.record = self.store.record(rotation_id=stale_id, status="completed")[1]
         if self.mode == "conflict":
             raise StepFailed("Rotation %s of %s is unfinished (its pending password is stored in %s), so rotation %s "
                              "cannot start. Re-run with rotation_id=%s (or without rotation_id) to finish it first."
                              % (self.rotation_id, self.name, self.secret_file.path, self.s.get("rotation_id"),
                                 self.rotation_id))
         supplied = self.s.get("new_password")
+        self.supplied = bool(supplied) or pending.get("source") == "supplied"
         if self.mode == "resume":
             self.source, self.pending = "pending", pending["password"]
             if supplied and "%s" % supplied != self.pending:
@@ -330,7 +341,7 @@ class Engine:
             self.write_secrets({"format": 1, "name": self.name, "current": self.current,
                                 "previous": self.previous or None,
                                 "pending": {"rotation_id": self.rotation_id, "password": self.pending,
-                                            "created_at": utc_stamp()},
+                                            "source": self.source, "created_at": utc_stamp()},
                                 "completed_rotation_id": self.secrets.get("completed_rotation_id")})
             self.pending_written = True
             self.log("stored", "the pending password is in %s" % self.secret_file.path)
@@ -363,11 +374,12 @@ class Engine:
         if self._policy_rejected(outcome):
             rejections.append(outcome["code"])
             outcome = self._set()
-            if self._policy_rejected(outcome) and self.source != "supplied":
+            if self._policy_rejected(outcome):
                 rejections.append(outcome["code"])
+            if self._policy_rejected(outcome) and not self.supplied:
                 self.pending, self.source = self.generate(), "regenerated"
                 document = dict(self.secrets, pending={"rotation_id": self.rotation_id, "password": self.pending,
-                                                       "created_at": utc_stamp()})
+                                                       "source": self.source, "created_at": utc_stamp()})
                 self.write_secrets(document)
                 self.note(details={"password_source": "regenerated", "policy_rejections": rejections})
                 outcome = self._set()
@@ -527,7 +539,8 @@ class Engine:
         try:
             if self.locked and self.mode is not None:
                 status = None
-                if self.mode == "done" and self.record.get("status") == "in_progress":
+                if (self.mode == "done" and self.record.get("status") == "in_progress"
+                        and self.record.get("rotation_id") == self.rotation_id):
                     status = "completed"
                 elif failure and self.mode == "new" and not self.pending_written:
                     status = "failed"
@@ -538,6 +551,8 @@ class Engine:
         finally:
             if self.locked or check:
                 self.store.unlock(self.rotation_id, self.host, check_mode=check)
+            if self.locked and self.record:
+                self.record = self.store.read()[0] or self.record
 
     def result(self, failure):
         note = "nothing to do: " + self.decision.get("why", "") if self.mode == "done" else ""
@@ -545,6 +560,7 @@ class Engine:
                "decision": self.decision.get("why"), "steps": self.steps}
         if self.s["check_mode"] and self.plan:
             out["plan"] = plan_lines(self.plan, self.rotation_id, self.name, self.decision.get("why", ""))
+            out["changed"] = any(p.get("outcome") == "updated" for p in self.plan)
         elif self.locked and self.mode is not None and self.record:
             out["record"] = self.record
             out["summary"] = summary_lines(self.record, self.name, note)

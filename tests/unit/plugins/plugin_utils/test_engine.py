@@ -815,8 +815,6 @@ def test_an_interrupted_run_of_a_dead_controller_is_taken_over_and_resumed(sim):
     assert sim.secrets()["current"] == pending and not sim.locked()
 
 
-@pytest.mark.xfail(strict=True, reason="engine defect: result['record'] is the record before report() releases the "
-                                       "lock, so it shows a lock the run no longer holds")
 def test_the_record_in_the_result_is_the_record_after_the_run(sim):
     """rotate's RETURN says record is "the state record after the run": it should match the file, lock released."""
     result = sim.run(rotation_id="r1")
@@ -826,8 +824,6 @@ def test_the_record_in_the_result_is_the_record_after_the_run(sim):
     assert result["record"]["lock"] is None
 
 
-@pytest.mark.xfail(strict=True, reason="engine defect: a 'done' run marks the record of another, interrupted "
-                                       "rotation completed, so that rotation later does nothing")
 def test_a_done_run_does_not_complete_another_rotations_record(sim):
     """r1 completed; r2 stopped (controller died) before storing its password; re-running r1 must not make r2 "completed"."""
     sim.run(rotation_id="r1")
@@ -842,8 +838,6 @@ def test_a_done_run_does_not_complete_another_rotations_record(sim):
     assert sim.world.password != before and sim.secrets()["completed_rotation_id"] == "r2"
 
 
-@pytest.mark.xfail(strict=True, reason="engine defect: on resume a supplied password counts as 'pending', so two "
-                                       "policy rejections replace it with a generated one")
 def test_a_resumed_supplied_password_is_not_regenerated(sim):
     """A supplied password stays the user's after an interruption: on resume, policy rejections do not replace it."""
     interrupt(sim, "pending", rotation_id="r1", new_password=NEW)
@@ -856,8 +850,6 @@ def test_a_resumed_supplied_password_is_not_regenerated(sim):
     assert result["failed"] and sim.secrets()["pending"]["password"] == NEW
 
 
-@pytest.mark.xfail(strict=True, reason="engine defect: a rotation promoted just before the controller died stays "
-                                       "in_progress in the record once another rotation starts, so its id runs again")
 def test_a_rotation_promoted_before_a_crash_stays_done_after_another_rotation(sim):
     """r1 promoted its secret, then the run died; r2 completed; r1 again must be "done", not a third rotation."""
     interrupt(sim, "promote_secret", rotation_id="r1")
@@ -943,3 +935,22 @@ def test_no_password_in_the_result_the_step_lines_or_the_record(sim, scenario):
     assert [p for p in sim.world.passwords_seen() if p in text] == []
     assert_no_leak(sim, result)
     assert NAME in text  # the result does say something
+
+
+def test_check_mode_reports_changed_when_the_plan_would_update_a_target(sim):
+    """Ansible's convention: a check run says changed when the real run would change something."""
+    result = sim.run(check_mode=True)
+    assert result["changed"] is True and sim.world.writes() == []
+
+
+def test_a_supplied_password_equal_to_the_current_one_is_refused_before_any_call(sim):
+    result = sim.run(new_password=OLD)
+    assert result.get("failed") and "is the current password" in result["msg"]
+    assert sim.world.calls == []
+
+
+def test_the_failure_message_counts_every_policy_rejection_of_a_supplied_password(sim):
+    """A supplied password is never replaced: two rejections, and the message says two."""
+    sim.world.fail(sim.world.owner_service(), code="DBS.280203", kind="policy", times=2)
+    result = sim.run(new_password=NEW)
+    assert result.get("failed") and "(after 2 policy rejection(s): DBS.280203, DBS.280203)" in result["msg"]
