@@ -1,0 +1,934 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, credrotate.cloud contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Hostile values for every option of every module (Hypothesis strategies) and the checks of one batch.
+
+A *case* is the valid baseline task of a module with one option (or nested key) replaced by a hostile
+value. A *batch* is one case for every option of the module (``batch_strategy``); it runs as the
+tasks of one playbook (``run_batch``), each task ``ignore_errors: true``, and ``batch_problems``
+checks the whole run once:
+
+* every task failed, with a message naming the field: ``Invalid input for credrotate.cloud.<module>:``
+  naming the path (which is also in the result's ``invalid``), or one of ansible-core's own type,
+  choices or required messages naming the option (and its parent for a nested one);
+* no module crashed (no traceback, no ``MODULE FAILURE``);
+* the emulator received no request at all (so nothing was written) and ``rotation_state`` wrote
+  no file;
+* no secret appeared anywhere: every secret of the batch (passwords, keys, tokens, misspelt keys'
+  values, a URL's user info) contains :data:`TAG`, and neither the tag nor any whole secret is in
+  the output of ``ansible-playbook -vvvv``, the task results, the emulator's journal or its state.
+
+The expectations are this file's own, written from the modules' documentation (formats, bounds,
+URL rules), not read from ``plugins/module_utils/_validate.py``: a rule that went missing there
+shows up here as an accepted hostile value.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+import os
+import string
+import uuid
+import zlib
+
+import yaml
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+
+from harness import (
+    ALI_SK,
+    HW_AK,
+    HW_PROJECT,
+    HW_SK,
+    REPO,
+    alibaba_env,
+    assert_no_secrets,
+    huawei_env,
+    journal,
+    run_playbook,
+)
+
+# --- Hypothesis settings ------------------------------------------------------------------------
+
+# CREDROTATE_HYPOTHESIS_EXAMPLES=N: N batches per module, drawn at random (a new seed each run;
+# Hypothesis prints it on a failure, and `--hypothesis-seed=<seed>` replays it). Unset: one batch
+# per module (a case for every option: 18 to 33 tasks), derandomized (the same cases on every
+# run), which is what CI runs: about 1 ansible-playbook task (0.5 s of CPU) per option.
+_EXAMPLES = os.environ.get("CREDROTATE_HYPOTHESIS_EXAMPLES", "").strip()
+EXAMPLES = int(_EXAMPLES) if _EXAMPLES else 1
+RANDOM = bool(_EXAMPLES)
+
+HOSTILE_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    derandomize=not RANDOM,
+    deadline=None,
+    database=None,
+    # A batch is one ansible-playbook run (10-20 s): no shrinking; a failure lists every bad case.
+    phases=(Phase.explicit, Phase.generate),
+    print_blob=RANDOM,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
+                           HealthCheck.function_scoped_fixture, HealthCheck.large_base_example],
+)
+
+# --- secrets --------------------------------------------------------------------------------------
+
+# Every secret used by the hostile runs contains TAG, so "TAG is nowhere" covers them all, including
+# a secret that is printed only in part (a password with a control character appended, a URL's
+# user info cut at a '/').
+TAG = "Cnry%s" % uuid.uuid4().hex[:12]
+
+
+def canary(role):
+    return "%s-%s-Secret!" % (TAG, role)
+
+
+def redact(text):
+    return ("%s" % (text,)).replace(TAG, "<canary>")
+
+
+def hostile_env(cloud):
+    """Credentials for the hostile runs: real access keys, a canary in every secret."""
+    if cloud == "huawei":
+        return dict(huawei_env(None), HW_SECRET_KEY=canary("env-secret_key"), HW_SECURITY_TOKEN=canary("env-token"),
+                    HW_AUTH_TOKEN=canary("env-auth_token"), HW_PASSWORD=canary("env-iam_password"))
+    if cloud == "alibaba":
+        return dict(alibaba_env(None), ALICLOUD_SECRET_KEY=canary("env-secret_key"),
+                    ALICLOUD_SECURITY_TOKEN=canary("env-token"))
+    return {}
+
+
+def valid_env(cloud):
+    """Credentials that work against the demo fixture (the baseline test)."""
+    if cloud == "huawei":
+        return dict(huawei_env(None), HW_SECRET_KEY=HW_SK)
+    if cloud == "alibaba":
+        return dict(alibaba_env(None), ALICLOUD_SECRET_KEY=ALI_SK)
+    return {}
+
+
+# --- the demo estate and the valid baseline tasks -------------------------------------------------
+
+with open(os.path.join(REPO, "tests", "emulator", "fixtures", "demo.yml")) as _handle:
+    DEMO = yaml.safe_load(_handle)
+
+DRS_JOBS = ("9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8bjb01", "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3cjb02")
+DTS_JOB = "l3m1213ye7l1234"
+DCS = "3f2e1d0c-9b8a-4776-8655-443322110099"
+DCS_PASSWORD = "Cache-Demo-Pass1!"
+GDB = "6a1b2c3d4e5f40718293a4b5c6d7e8f9in07"
+KERBEROS = {"domain_name": "EXAMPLE.COM", "user_principal": "drs@EXAMPLE.COM", "krb5_conf_file": "krb5.conf"}
+
+MODULES = ("drs_job_password", "drs_job_info", "dts_job_password", "dts_job_info", "dcs_instance_password",
+           "gaussdb_mysql_instance_password", "gaussdb_mysql_user_password", "rotation_state")
+CLOUD = {"drs_job_password": "huawei", "drs_job_info": "huawei", "dcs_instance_password": "huawei",
+         "gaussdb_mysql_instance_password": "huawei", "gaussdb_mysql_user_password": "huawei",
+         "dts_job_password": "alibaba", "dts_job_info": "alibaba", "rotation_state": None}
+
+
+def baseline(module, valid=False):
+    """The module's valid task arguments; with ``valid=False`` every secret in them is a canary.
+
+    The connection (endpoint_url, region, keys) comes from module_defaults and the environment.
+    """
+    password = canary("password") if not valid else "Hostile-Baseline-Pw1!"
+    other = canary("job-password") if not valid else "Hostile-Baseline-Pw2!"
+    if module == "drs_job_password":
+        return {"jobs": [{"id": DRS_JOBS[0], "endpoint": "source"},
+                         {"id": DRS_JOBS[1], "endpoint": "target", "password": other}], "password": password}
+    if module == "drs_job_info":
+        return {"jobs": list(DRS_JOBS), "details": True}
+    if module == "dts_job_password":
+        return {"jobs": [{"id": DTS_JOB, "endpoint": "source", "user": "crdemo_orders"},
+                         {"id": DTS_JOB, "endpoint": "destination", "password": other}], "password": password}
+    if module == "dts_job_info":
+        return {"jobs": [DTS_JOB], "page_size": 30}
+    if module == "dcs_instance_password":
+        return {"instance_id": DCS, "old_password": DCS_PASSWORD if valid else canary("old_password"),
+                "new_password": password, "probe": "never"}
+    if module == "gaussdb_mysql_instance_password":
+        return {"instance_id": GDB, "password": password, "probe": "never"}
+    if module == "gaussdb_mysql_user_password":
+        return {"instance_id": GDB, "users": [{"name": "crdemo_report"}, {"name": "crdemo_orders", "host": "%",
+                                                                          "password": other}],
+                "password": password, "probe": "never"}
+    if module == "rotation_state":
+        return {"state_dir": "{{ state_dir }}", "name": "orders-db", "action": "record", "rotation_id": "r-0001",
+                "step": "validate", "status": "in_progress", "targets": [{"key": "gaussdb:orders", "action": "reset"}],
+                "request_ids": ["req-0001"]}
+    raise ValueError(module)
+
+
+# --- hostile values, by kind ------------------------------------------------------------------------
+
+CONTROL = ("\r", "\n", "\r\n", "\x00", "\t", "\x1b", "\x7f", "\x0b", "\x0c", "\x08")
+# Printable non-ASCII characters (letters, digits, symbols, spaces, format characters such as U+202E).
+UNICODE = st.characters(min_codepoint=0x80, categories=("Lu", "Ll", "Lo", "Nd", "No", "Sm", "So", "Pd", "Po",
+                                                        "Zs", "Cf", "Mn"),
+                        exclude_characters="\ufeff\ufffe\uffff")
+DELETE = object()  # a case that removes a required key
+
+
+def _insert(valid, pieces, start=0):
+    """``valid`` with one of ``pieces`` inserted at any position from ``start``."""
+    pieces = st.sampled_from(pieces) if isinstance(pieces, (tuple, list)) else pieces
+    return st.tuples(st.integers(start, len(valid)), pieces).map(lambda t: valid[:t[0]] + t[1] + valid[t[0]:])
+
+
+def _huge(valid, minimum=10000):
+    return st.tuples(st.sampled_from(valid or "a"), st.integers(minimum, minimum + 2000)).map(lambda t: t[0] * t[1])
+
+
+def _named(category, strategy):
+    return strategy.map(lambda value: (category, value))
+
+
+def wrong_types(secret=None):
+    """A dictionary or a list where a scalar belongs (holding a secret when ``secret`` is set)."""
+    inner = st.just(canary(secret)) if secret else st.sampled_from(["x", "../etc", 1])
+    keys = st.sampled_from(["value", "id", "a"])
+    return [
+        _named("wrong type: dict", st.one_of(st.just({}), st.dictionaries(keys, inner, min_size=1, max_size=2))),
+        _named("wrong type: list", st.one_of(st.just([]), st.lists(inner, min_size=1, max_size=2))),
+    ]
+
+
+# Categories refused by every provider id format (fixed characters, a length limit, no '/', no space).
+STRICT = ("empty", "huge", "control", "path", "percent", "unicode", "space", "dots")
+ID_KINDS = {
+    # format name: (a valid value, the hostile categories its documented format refuses)
+    "project_id": (HW_PROJECT, STRICT),
+    "gaussdb_instance_id": (GDB, STRICT),
+    "dcs_instance_id": (DCS, STRICT),
+    "drs_job_id": (DRS_JOBS[0], STRICT),
+    "dts_job_id": (DTS_JOB, STRICT),
+    "region": ("cn-north-4", STRICT + ("host injection",)),
+    "gaussdb_user": ("crdemo_report", STRICT),
+    "credential_name": ("orders-db", STRICT),
+    # '.' is allowed in these, so '..' alone is not refused (it never reaches a path)
+    "access_key": (HW_AK, tuple(c for c in STRICT if c != "dots")),
+    "db_user": ("crdemo_orders", tuple(c for c in STRICT if c != "dots")),
+    "hostname": ("db.example.com", tuple(c for c in STRICT if c != "dots")),
+    # a MySQL host pattern allows '%' and '.'
+    "db_host": ("10.0.%", ("empty", "huge", "control", "path", "unicode", "space")),
+    # IAM names: 1 to 64 characters, no control character, '/' or '\'
+    "iam_name": ("demo-operator", ("empty", "huge", "control", "path", "backslash")),
+    # free text: 1 to 255 characters, no control character
+    "text": ("orders", ("empty", "huge", "control")),
+}
+
+
+def _category(category, valid):
+    if category == "empty":
+        return st.just("")
+    if category == "huge":
+        return _huge(valid)
+    if category == "control":
+        return _insert(valid, CONTROL)
+    if category == "path":
+        return st.one_of(_insert(valid, ("/", "/../", "../", "/..")),
+                         st.sampled_from(["../instances/" + valid, valid + "/../../x", "a/b", "../" + valid]))
+    if category == "percent":
+        return st.one_of(st.sampled_from(["%2e%2e", "%2e%2e%2f" + valid, "%2F"]), _insert(valid, ("%2F", "%2e%2e")))
+    if category == "unicode":
+        return _insert(valid, UNICODE)
+    if category == "space":
+        return _insert(valid, (" ", "  "))
+    if category == "dots":
+        return st.sampled_from(["..", "."])
+    if category == "backslash":
+        return st.one_of(_insert(valid, ("\\", "\\..\\")), st.just("..\\" + valid))
+    if category == "host injection":
+        return st.sampled_from([valid + ".evil.example", valid + "/x", valid + "@evil.example", valid + ":443",
+                                valid + "#", valid + "?x=1", "evil.example", valid.upper(), valid.replace("-", "_")])
+    raise ValueError(category)
+
+
+class Kind(object):
+    """How to make hostile values for one option.
+
+    ``branches(valid)`` is a list of strategies, one or more per category, each drawing
+    ``(category, value)``; ``valid`` is the option's value in the baseline (None when unset there).
+    """
+
+    required = False
+    secret = None  # the role of the canary a hostile value of this kind may carry
+
+    def branches(self, valid):
+        raise NotImplementedError
+
+    def with_missing(self, branches):
+        return list(branches) + ([st.just(("missing (required)", DELETE))] if self.required else [])
+
+
+class Id(Kind):
+    """An identifier or name with a documented format (``ID_KINDS``)."""
+
+    def __init__(self, fmt, required=False):
+        self.fmt, self.required = fmt, required
+
+    def branches(self, valid):
+        sample, categories = ID_KINDS[self.fmt]
+        valid = valid if isinstance(valid, str) and valid and "{" not in valid else sample
+        return self.with_missing([_named(c, _category(c, valid)) for c in categories] + wrong_types())
+
+
+class Token(Kind):
+    """A secret with no format but 1 to 16384 characters, no control character, not blank."""
+
+    def __init__(self, role):
+        self.secret = role
+
+    def branches(self, valid):
+        secret = canary(self.secret)
+        return [
+            _named("empty", st.sampled_from(["", " ", "   ", "\t"])),
+            # after the tag, so that a part of the secret shown anywhere is still found
+            _named("control", _insert(secret, CONTROL, start=len(TAG))),
+            _named("huge", st.integers(16385 - len(secret), 20000).map(lambda n: secret + "x" * n)),
+        ] + wrong_types(self.secret)
+
+
+class Opaque(Kind):
+    """A string (or path) without a format: only a container where a scalar belongs is refused.
+
+    A secret one (a password) gets the canary inside the container.
+    """
+
+    def __init__(self, secret=None, required=False):
+        self.secret, self.required = secret, required
+
+    def branches(self, valid):
+        return self.with_missing(wrong_types(self.secret))
+
+
+class Url(Kind):
+    """endpoint_url / iam_endpoint_url: ``http(s)://host[:port]`` only; plain http to loopback only."""
+
+    HOSTS = ("example.com", "127.0.0.1", "localhost", "api.cn-north-4.example.com")
+
+    def branches(self, valid):
+        host = st.sampled_from(self.HOSTS)
+        scheme = st.sampled_from(["https", "http"])
+        # the password may hold '/', '#', '?' or ':' (unencoded), as real ones do
+        password = st.tuples(st.sampled_from(["", "/x", "#f", "?q", ":more"]), st.sampled_from(["url", "url2"])).map(
+            lambda t: canary(t[1]) + t[0])
+        userinfo = st.one_of(
+            st.builds(lambda s, u, p, h: "%s://%s:%s@%s" % (s, u, p, h), scheme, st.sampled_from(["u", "admin", ""]),
+                      password, host),
+            st.builds(lambda s, p, h: "%s://%s@%s" % (s, p, h), scheme, password, host),
+        )
+        base = st.builds(lambda s, h: "%s://%s" % (s, h), st.just("https"), host)
+        return [
+            _named("user info", userinfo),
+            _named("query", st.builds(lambda b, q: b + q, base, st.sampled_from(["?a=b", "/?x", "?", "/?next=/"]))),
+            _named("fragment", st.builds(lambda b, f: b + f, base, st.sampled_from(["#frag", "/#", "#"]))),
+            _named("scheme", st.sampled_from(["ftp://example.com", "file:///etc/passwd", "gopher://127.0.0.1:70",
+                                              "javascript:alert(1)", "ldap://example.com", "//example.com",
+                                              "https:example.com", "mailto:a@example.com"])),
+            _named("plain http to a non-loopback host",
+                   st.sampled_from(["http://example.com", "http://10.0.0.1", "http://192.168.1.1:8080",
+                                    "http://169.254.169.254", "http://0.0.0.0:80", "http://127.0.0.1.nip.io",
+                                    "http://localhost.evil.example", "http://[2001:db8::1]:8443"])),
+            _named("path", st.builds(lambda b, p: b + p, base, st.sampled_from(["/v3", "/../x", "/a/b", "//"]))),
+            _named("control", st.builds(lambda b, c: b + c, base, st.sampled_from(CONTROL))),
+            _named("space", st.sampled_from(["https://exa mple.com", " https://example.com", "https://example.com "])),
+            _named("port", st.sampled_from(["https://example.com:0", "https://example.com:65536",
+                                            "https://example.com:99999", "https://example.com:-1",
+                                            "https://example.com:abc"])),
+            _named("huge", st.integers(10000, 12000).map(lambda n: "https://" + "a" * n + ".com")),
+            _named("unicode", st.builds(lambda c: "https://ex%sample.com" % c, UNICODE)),
+            _named("empty", st.just("")),
+        ] + wrong_types()
+
+
+class CaPath(Kind):
+    """ca_path: an existing file."""
+
+    def branches(self, valid):
+        return [
+            _named("missing file", st.sampled_from(["/nonexistent/ca.pem", "../instances/ca.pem", "%2e%2e/ca.pem",
+                                                    "~/no-such-ca.pem", "ca\u00e9.pem"])),
+            _named("directory", st.sampled_from(["/", "/etc", ".", ".."])),
+            _named("empty", st.just("")),
+            _named("control", st.sampled_from(["/etc/ssl/certs\x00/ca.pem", "/tmp/ca\n.pem", "ca.pem\r\n"])),
+            _named("huge", st.integers(10000, 11000).map(lambda n: "/" + "a" * n)),
+        ] + wrong_types()
+
+
+class Int(Kind):
+    """An integer between the documented bounds."""
+
+    # ('1e3' is not here: ansible-core reads it as 1000)
+    NON_NUMERIC = ("abc", "ten", "1.5", "0x10", "", " ", "9" * 5000, "5; rm -rf /", "\n", "--1", "NaN", "inf",
+                   "-Infinity")
+
+    def __init__(self, low, high, extra=()):
+        self.low, self.high, self.extra = low, high, extra
+
+    def branches(self, valid):
+        return [
+            _named("too small", st.one_of(st.integers(max_value=self.low - 1, min_value=-2 ** 64),
+                                          st.sampled_from([self.low - 1, -1, -2 ** 63]))),
+            _named("too large", st.one_of(st.integers(min_value=self.high + 1, max_value=2 ** 64),
+                                          st.sampled_from([self.high + 1, 2 ** 63, 2 ** 64] + list(self.extra)))),
+            _named("not a number", st.sampled_from(self.NON_NUMERIC)),
+            _named("float", st.sampled_from([1.5, -0.5, 0.25, float("inf"), float("nan")])),
+        ] + wrong_types()
+
+
+class Bool(Kind):
+    def branches(self, valid):
+        return [
+            _named("not a boolean", st.sampled_from(["maybe", "2", "yes please", "tru", "ja", "enabled", "-1", "on!",
+                                                     "true\n", "../true"])),
+            _named("not a boolean", st.sampled_from([2, -1, 10, 0.5])),
+        ] + wrong_types()
+
+
+class Choice(Kind):
+    def __init__(self, choices, required=False):
+        self.choices, self.required = choices, required
+
+    def branches(self, valid):
+        choices = list(self.choices)
+        words = st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=12).filter(lambda w: w not in choices)
+        if all(isinstance(c, int) for c in choices):
+            other = st.integers(-2 ** 63, 2 ** 63).filter(lambda n: n not in choices)
+            return [_named("not a choice", other), _named("not a number", words)] + wrong_types()
+        near = st.tuples(st.sampled_from(choices), st.sampled_from([" ", "\n", "/..", "x", "\x00", "\u00e9"])).map(
+            lambda t: t[0] + t[1])
+        return self.with_missing([
+            _named("not a choice", words),
+            _named("not a choice", st.one_of(near, st.just(""), st.sampled_from(choices).map(lambda c: c.swapcase()),
+                                             st.sampled_from(choices).map(lambda c: "../" + c))),
+        ] + wrong_types())
+
+
+class ChoiceList(Kind):
+    """A list of strings, each one of ``choices`` (password_policy)."""
+
+    def __init__(self, choices):
+        self.choices = choices
+
+    def branches(self, valid):
+        bad = st.sampled_from(["bogus", "", "GAUSSDB_MYSQL", "dcs\n", "../dcs", "dcs,x"])
+        return [
+            _named("not a choice", st.lists(bad, min_size=1, max_size=2)),
+            _named("not a choice", st.tuples(st.sampled_from(self.choices), bad).map(list)),
+            _named("not a choice", bad.filter(bool)),
+            _named("wrong type: dict", st.just({"policy": "dcs"})),
+            _named("element of wrong type", st.sampled_from([[{"a": 1}], [["dcs"]]])),
+        ]
+
+
+class Dict(Kind):
+    """A dictionary without suboptions (rotation_state error/details)."""
+
+    def branches(self, valid):
+        return [_named("wrong type", st.sampled_from(["a string", "k=v", "", "{broken"])),
+                _named("wrong type", st.sampled_from([5, ["a"], []]))]
+
+
+class StrList(Kind):
+    """A list of strings (jobs of the info modules, request_ids) given as a dictionary."""
+
+    def branches(self, valid):
+        return [_named("wrong type: dict", st.sampled_from([{}, {"id": "x"}, {"jobs": ["a", "b"]}]))]
+
+
+class ListOfDicts(Kind):
+    """The whole list option (jobs/users/targets) given as something else."""
+
+    def __init__(self, secret=None, required=False):
+        self.secret, self.required = secret, required
+
+    def branches(self, valid):
+        element = copy.deepcopy(valid[0]) if isinstance(valid, list) and valid else {}
+        if self.secret:
+            element["password"] = canary(self.secret)
+        text = canary(self.secret) if self.secret else "id=x,endpoint=source"
+        return self.with_missing([
+            _named("string", st.sampled_from([text, "[%s]" % text, "id=x,password=%s" % text])),
+            _named("integer", st.sampled_from([5, 0, -1])),
+            _named("dict", st.just(element)),
+            _named("list of strings", st.just([text])),
+        ])
+
+
+class Element(Kind):
+    """One item of a list of dictionaries given as something else."""
+
+    def __init__(self, secret=None):
+        self.secret = secret
+
+    def branches(self, valid):
+        text = canary(self.secret) if self.secret else "x"
+        return [
+            _named("string", st.sampled_from([text, "", "id=x"])),
+            _named("integer", st.sampled_from([1, 0])),
+            _named("list", st.just([text])),
+            _named("null", st.just(None)),
+        ]
+
+
+class SubDict(Kind):
+    """A dictionary with suboptions (jobs[].kerberos) given as something else."""
+
+    def __init__(self, secret=None):
+        self.secret = secret
+
+    def branches(self, valid):
+        text = canary(self.secret) if self.secret else "x"
+        return [
+            _named("string", st.sampled_from([text, "key_tab_file=%s" % text, "{'key_tab_file': '%s'}" % text])),
+            _named("integer", st.just(7)),
+            _named("list", st.just([text])),
+        ]
+
+
+def typo(name):
+    """Misspellings of ``name``: a letter dropped, doubled, swapped or changed, '-' for '_', capitals."""
+    n = len(name)
+    return st.one_of(
+        st.integers(0, n - 1).map(lambda i: name[:i] + name[i + 1:]),
+        st.integers(0, n - 1).map(lambda i: name[:i] + name[i] + name[i:]),
+        st.integers(0, n - 2).map(lambda i: name[:i] + name[i + 1] + name[i] + name[i + 2:]),
+        st.tuples(st.integers(0, n - 1), st.sampled_from(string.ascii_lowercase)).map(
+            lambda t: name[:t[0]] + t[1] + name[t[0] + 1:]),
+        st.just(name.replace("_", "-")),
+        st.just(name.replace("_", "")),
+        st.just(name.capitalize()),
+        st.just(name.upper()),
+        st.just(name + "s"),
+    )
+
+
+class Typo(Kind):
+    """An unknown key that is a misspelt secret option (``names``), holding a canary."""
+
+    def __init__(self, names, known, secret="typo"):
+        self.names, self.known, self.secret = tuple(names), frozenset(known), secret
+
+    def key(self):
+        return st.sampled_from(self.names).flatmap(typo).filter(
+            lambda k: k and k not in self.known and not k.startswith("_ansible"))
+
+    def branches(self, valid):
+        secret = canary(self.secret)
+        return [_named("misspelt secret key", st.just(secret)),
+                _named("misspelt secret key", st.just({"value": secret})),
+                _named("misspelt secret key", st.just([secret]))]
+
+
+# --- the options of every module ------------------------------------------------------------------
+
+SHARED = {
+    "endpoint_url": Url(),
+    "allow_plain_http": Bool(),
+    "validate_certs": Bool(),
+    "ca_path": CaPath(),
+    "timeout": Int(1, 3600),
+    "retries": Int(1, 20),
+    "retry_deadline": Int(1, 86400),
+}
+HUAWEI = dict(SHARED, **{
+    "cloud": Choice(["huaweicloud", "otc"]),
+    "region": Id("region"),
+    "project_id": Id("project_id"),
+    "access_key": Id("access_key"),
+    "secret_key": Token("secret_key"),
+    "security_token": Token("security_token"),
+    "auth_token": Token("auth_token"),
+    "iam_user_name": Id("iam_name"),
+    "iam_password": Opaque("iam_password"),
+    "iam_domain_name": Id("iam_name"),
+    "iam_endpoint_url": Url(),
+})
+ALIBABA = dict(SHARED, **{
+    "region": Id("region"),
+    "access_key": Id("access_key"),
+    "secret_key": Token("secret_key"),
+    "security_token": Token("security_token"),
+})
+HUAWEI_SECRETS = ("secret_key", "security_token", "auth_token", "iam_password")
+ALIBABA_SECRETS = ("secret_key", "security_token")
+PROBES = {
+    "probe": Choice(["auto", "always", "never"]),
+    "probe_host": Id("hostname"),
+    "probe_port": Int(1, 65535, extra=(65536, 70000)),
+    "probe_timeout": Int(1, 600),
+    "ledger": Opaque(),
+}
+
+OWN = {
+    "drs_job_password": {
+        "jobs": ListOfDicts("jobs", required=True),
+        "jobs[]": Element("jobs-element"),
+        "jobs[].id": Id("drs_job_id", required=True),
+        "jobs[].endpoint": Choice(["source", "target"], required=True),
+        "jobs[].password": Opaque("jobs-password"),
+        "jobs[].kerberos": SubDict("kerberos"),
+        "jobs[].kerberos.domain_name": Opaque(),
+        "jobs[].kerberos.key_tab_file": Opaque("key_tab_file"),
+        "jobs[].kerberos.krb5_conf_file": Opaque(),
+        "jobs[].kerberos.user_principal": Opaque(),
+        "ledger": Opaque(),
+        "password": Opaque("password"),
+    },
+    "drs_job_info": {
+        "jobs": StrList(),
+        "jobs[]": Id("drs_job_id"),
+        "db_use_type": Choice(["migration", "sync", "cloudDataGuard"]),
+        "details": Bool(),
+        "name": Id("text"),
+        "status": Id("text"),
+    },
+    "dts_job_password": {
+        "jobs": ListOfDicts("jobs", required=True),
+        "jobs[]": Element("jobs-element"),
+        "jobs[].id": Id("dts_job_id", required=True),
+        "jobs[].endpoint": Choice(["source", "destination"], required=True),
+        "jobs[].direction": Choice(["forward", "reverse"]),
+        "jobs[].user": Id("db_user"),
+        "jobs[].password": Opaque("jobs-password"),
+        "concurrency": Int(1, 64),
+        "ledger": Opaque(),
+        "password": Opaque("password"),
+        "password_policy": ChoiceList(["gaussdb_mysql", "dcs", "dcs_otc"]),
+    },
+    "dts_job_info": {
+        "jobs": StrList(),
+        "jobs[]": Id("dts_job_id"),
+        "job_type": Choice(["MIGRATION", "SYNC", "SUBSCRIBE"]),
+        "page_size": Choice([10, 20, 30]),
+        "status": Id("text"),
+        "concurrency": Int(1, 64),
+    },
+    "dcs_instance_password": dict(PROBES, **{
+        "instance_id": Id("dcs_instance_id", required=True),
+        "old_password": Opaque("old_password", required=True),
+        "new_password": Opaque("new_password", required=True),
+    }),
+    "gaussdb_mysql_instance_password": dict(PROBES, **{
+        "instance_id": Id("gaussdb_instance_id", required=True),
+        "password": Opaque("password", required=True),
+    }),
+    "gaussdb_mysql_user_password": dict(PROBES, **{
+        "instance_id": Id("gaussdb_instance_id", required=True),
+        "users": ListOfDicts("users", required=True),
+        "users[]": Element("users-element"),
+        "users[].name": Id("gaussdb_user", required=True),
+        "users[].host": Id("db_host"),
+        "users[].password": Opaque("users-password"),
+        "password": Opaque("password"),
+        "wait": Bool(),
+        "wait_timeout": Int(1, 86400),
+    }),
+    "rotation_state": {
+        "state_dir": Opaque(required=True),
+        "name": Id("credential_name", required=True),
+        "action": Choice(["lock", "unlock", "record", "read"]),
+        "rotation_id": Id("text"),
+        "owner": Opaque(),
+        "force": Bool(),
+        "step": Opaque(),
+        "status": Choice(["in_progress", "completed", "rolled_back", "failed"]),
+        "new_run": Bool(),
+        "targets": ListOfDicts(),
+        "targets[]": Element(),
+        "targets[].key": Opaque(required=True),
+        "targets[].action": Opaque(required=True),
+        "targets[].target": Opaque(),
+        "targets[].kind": Opaque(),
+        "targets[].outcome": Opaque(),
+        "targets[].status": Opaque(),
+        "targets[].request_id": Opaque(),
+        "targets[].error_code": Opaque(),
+        "targets[].error_msg": Opaque(),
+        "request_ids": StrList(),
+        "request_ids[]": Opaque(),
+        "error": Dict(),
+        "clear_error": Bool(),
+        "details": Dict(),
+    },
+}
+OWN_SECRETS = {
+    "drs_job_password": ("password",), "dts_job_password": ("password",),
+    "dcs_instance_password": ("old_password", "new_password"), "gaussdb_mysql_instance_password": ("password",),
+    "gaussdb_mysql_user_password": ("password",), "drs_job_info": (), "dts_job_info": (),
+    # rotation_state takes no secret: a secret given to it anyway is an unknown option
+    "rotation_state": ("password", "secret_key"),
+}
+# Nested keys that hold a secret, and where a misspelt one goes.
+NESTED_SECRETS = {
+    "drs_job_password": {"jobs[]": ("password",), "jobs[].kerberos": ("key_tab_file",)},
+    "dts_job_password": {"jobs[]": ("password",)},
+    "gaussdb_mysql_user_password": {"users[]": ("password",)},
+    "rotation_state": {"targets[]": ("password", "secret")},
+}
+SUBOPTION_DEFAULTS = {"kerberos": dict(KERBEROS, key_tab_file=canary("key_tab_file"))}
+
+
+def options(module):
+    """``{label: Kind}`` for every option of ``module``: ``jobs[].id`` is the key of each item of ``jobs``,
+    ``jobs[]`` an item itself, ``~`` a misspelt secret key at that level."""
+    shared = {"huawei": HUAWEI, "alibaba": ALIBABA, None: {}}[CLOUD[module]]
+    table = dict(shared, **OWN[module])
+    secrets = {"huawei": HUAWEI_SECRETS, "alibaba": ALIBABA_SECRETS, None: ()}[CLOUD[module]] + OWN_SECRETS[module]
+    top = [label for label in table if "[" not in label and "." not in label]
+    table["~"] = Typo(secrets, top)
+    for where, names in NESTED_SECRETS.get(module, {}).items():
+        known = [label[len(where) + 1:] for label in table if label.startswith(where + ".")]
+        known = [k for k in known if "." not in k]
+        table[where + ".~"] = Typo(names, known, secret="nested-typo")
+    return table
+
+
+def documented_labels(module):
+    """The labels of ``options(module)`` that are options in the documentation (not items, not typos)."""
+    return sorted(label for label in options(module) if not label.endswith("[]") and "~" not in label)
+
+
+# --- cases and batches ----------------------------------------------------------------------------
+
+
+class Case(object):
+    def __init__(self, module, label, category, path, args, value):
+        self.module, self.label, self.category, self.path, self.args, self.value = (
+            module, label, category, path, args, value)
+
+    def __repr__(self):
+        return "<case %s>" % self.describe()
+
+    def describe(self):
+        value = "(key removed)" if self.value is DELETE else redact(repr(self.value))
+        if len(value) > 160:
+            value = value[:120] + "... (%d characters)" % len(value)
+        return "%s %s [%s]: %s = %s" % (self.module, self.label, self.category, self.path, value)
+
+
+def _join(path, name):
+    return "%s.%s" % (path, name) if path else name
+
+
+def _place(args, label, pick_index, pick_key):
+    """``(container, key, path)`` of the option ``label`` in ``args`` (an item is made when missing)."""
+    node, path, key = args, "", None
+    parts = label.split(".")
+    for n, part in enumerate(parts):
+        last = n == len(parts) - 1
+        if part.endswith("[]"):
+            name = part[:-2]
+            items = node[name]
+            index = pick_index(len(items))
+            while len(items) <= index:
+                items.append(copy.deepcopy(items[0]))
+            path = "%s[%d]" % (_join(path, name), index)
+            node, key = (items, index) if last else (items[index], None)
+        elif part == "~":
+            key = pick_key()
+            path = _join(path, key)
+        else:
+            path = _join(path, part)
+            if last:
+                key = part
+            else:
+                node = node.setdefault(part, copy.deepcopy(SUBOPTION_DEFAULTS[part]))
+    return node, key, path
+
+
+def _replace(node, key, value):
+    if value is DELETE:
+        del node[key]
+    else:
+        node[key] = copy.deepcopy(value)
+
+
+# Filters that the info modules refuse together with ``jobs`` (mutually exclusive): their cases drop ``jobs``.
+WITHOUT_JOBS = {"drs_job_info": ("name", "status", "db_use_type"), "dts_job_info": ("job_type", "status")}
+
+
+def _baseline_for(module, label):
+    args = baseline(module)
+    if label in WITHOUT_JOBS.get(module, ()):
+        del args["jobs"]
+    return args
+
+
+@st.composite
+def case(draw, module, label, kind=None):
+    """One hostile case: the baseline of ``module`` with the option ``label`` replaced.
+
+    The category is drawn as an index rotated by a fixed per-option offset: Hypothesis tries the simplest
+    draws first, and this way its first batch still exercises different categories for different options.
+    """
+    kind = kind or options(module)[label]
+    args = _baseline_for(module, label)
+    node, key, path = _place(args, label, lambda n: draw(st.integers(0, n)), lambda: draw(kind.key()))
+    valid = node[key] if isinstance(node, list) else node.get(key)
+    branches = kind.branches(valid)
+    offset = zlib.crc32(("%s %s" % (module, label)).encode("utf-8")) % len(branches)
+    category, value = draw(branches[(draw(st.integers(0, len(branches) - 1)) + offset) % len(branches)])
+    _replace(node, key, value)
+    return Case(module, label, category, path, args, value)
+
+
+def batch_strategy(module):
+    """One hostile case for every option of ``module``."""
+    table = options(module)
+    return st.tuples(*[case(module, label, table[label]) for label in sorted(table)]).map(list)
+
+
+def explicit(module, label, value, category="explicit", index=0, key=None):
+    """A fixed case: ``value`` at ``label`` (in item ``index`` of a list; ``key`` names a ``~`` key)."""
+    args = _baseline_for(module, label)
+    node, key, path = _place(args, label, lambda n: index, lambda: key)
+    _replace(node, key, value)
+    return Case(module, label, category, path, args, value)
+
+
+# --- running a batch and checking it ---------------------------------------------------------------
+
+
+def _templated(data, play_vars):
+    """``data`` with every string holding a secret replaced by a play variable: ansible-core prints the
+    source lines of a failed task, so secrets are variables, as in any real playbook."""
+    if isinstance(data, dict):
+        return dict((k, _templated(v, play_vars)) for k, v in data.items())
+    if isinstance(data, list):
+        return [_templated(v, play_vars) for v in data]
+    if isinstance(data, str) and TAG in data:
+        name = "secret_%03d" % len(play_vars)
+        play_vars[name] = data
+        return "{{ %s }}" % name
+    return data
+
+
+def task_name(number, item):
+    return "hostile %03d %s %s [%s]" % (number, item.module, item.label, item.category.replace("'", ""))
+
+
+def run_batch(tmp_path, emu, cases, state_dir=None):
+    """All ``cases`` as the tasks of one playbook; returns ``(run, names)``."""
+    play_vars = {"state_dir": str(state_dir or tmp_path / "state")}
+    tasks, names = [], []
+    for number, item in enumerate(cases):
+        name = task_name(number, item)
+        names.append(name)
+        tasks.append({"name": name, "credrotate.cloud." + item.module: _templated(item.args, play_vars),
+                      "ignore_errors": True})
+    clouds = set(CLOUD[c.module] for c in cases) - {None}
+    env = {}
+    for cloud in clouds:
+        env.update(hostile_env(cloud))
+    defaults = {}
+    if emu is not None:
+        defaults = {"group/credrotate.cloud.huaweicloud": {"endpoint_url": emu.base_url},
+                    "group/credrotate.cloud.alicloud": {"endpoint_url": emu.base_url}}
+    run = run_playbook(tmp_path, tasks, env=env, module_defaults=defaults, play_vars=play_vars)
+    return run, names
+
+
+# ansible-core's own argument errors (type, choices, required, elements); each names the option.
+CORE_MESSAGES = ("argument '", "value of ", "missing required arguments:", "Unsupported parameters",
+                 "elements value for option", "Elements value for option")
+
+
+def _leaf(path):
+    return path.split(".")[-1].split("[")[0]
+
+
+def case_problem(item, record):
+    """Why the result ``record`` of ``item`` breaks the contract, or None."""
+    if record is None:
+        return "did not report a result"
+    result = record["result"]
+    msg = "%s" % (result.get("msg") or "")
+    shown = redact(msg if len(msg) < 400 else msg[:400] + "...")
+    if record["status"] != "failed":
+        return "was accepted (status %s): %s" % (record["status"], shown)
+    if "MODULE FAILURE" in msg or "Traceback" in msg or "Traceback" in "%s" % result.get("module_stderr", ""):
+        return "crashed: %s" % shown
+    prefix = "Invalid input for credrotate.cloud.%s: " % item.module
+    if msg.startswith(prefix):
+        invalid = result.get("invalid")
+        # the field itself, or a part of it (jobs given as a list of strings: jobs[0])
+        named = [p for p in invalid or () if p == item.path or p.startswith((item.path + "[", item.path + "."))]
+        if not named:
+            return "invalid is %r, without %s: %s" % (invalid, item.path, shown)
+        if not any(p in msg for p in named) and "(see invalid)" not in msg:
+            return "the message does not name %s: %s" % (item.path, shown)
+        return None
+    if not any(m in msg for m in CORE_MESSAGES):
+        return "failed, but not as invalid input: %s" % shown
+    top = item.path.split(".")[0].split("[")[0]
+    if _leaf(item.path) not in msg or top not in msg:
+        return "ansible-core's message does not name %s: %s" % (item.path, shown)
+    return None
+
+
+def batch_problems(run, emu, cases, names, state_dir=None):
+    """Every way the batch broke the contract, as sentences naming the case (secrets redacted)."""
+    problems = []
+    if run.rc != 0:
+        problems.append("ansible-playbook exited %s: %s" % (run.rc, redact(run.stderr[-1500:])))
+    by_name = dict((r["task"], r) for r in run.results)
+    for name, item in zip(names, cases):
+        problem = case_problem(item, by_name.get(name))
+        if problem:
+            problems.append("%s %s" % (item.describe(), problem))
+    text = run.text()
+    if "Traceback (most recent call last)" in text:
+        start = text.index("Traceback (most recent call last)")
+        problems.append("a traceback in the output: %s" % redact(text[start:start + 1500]))
+    if emu is not None:
+        entries = journal(emu)
+        if entries:
+            problems.append("the emulator received %d request(s), %d write(s): %s" % (
+                len(entries), len([e for e in entries if e["write"]]),
+                ", ".join("%s %s (%s)" % (e["method"], e["path"], e["action"]) for e in entries[:10])))
+    if state_dir is not None and os.path.exists(str(state_dir)):
+        problems.append("rotation_state wrote to its state_dir: %s" % sorted(os.listdir(str(state_dir))))
+    haystacks = {"output": text, "results": json.dumps(run.results)}
+    if emu is not None:
+        haystacks["emulator journal"] = json.dumps(journal(emu))
+        haystacks["emulator state"] = json.dumps(emu.summary())
+    for where, haystack in haystacks.items():
+        if TAG in haystack:
+            at = haystack.index(TAG)
+            excerpt = redact(haystack[max(0, at - 300):at + 80])
+            problems.append("a secret leaked into the %s: ...%s..." % (where, excerpt))
+    environment = [v for cloud in ("huawei", "alibaba") for v in hostile_env(cloud).values() if TAG in v]
+    secrets = set(secrets_of(cases)) | set(environment)
+    try:
+        assert_no_secrets(run, emu, *sorted(secrets))
+    except AssertionError as err:
+        problems.append(redact(err))
+    return problems
+
+
+def secrets_of(cases):
+    found = []
+
+    def walk(data):
+        if isinstance(data, dict):
+            for value in data.values():
+                walk(value)
+        elif isinstance(data, list):
+            for value in data:
+                walk(value)
+        elif isinstance(data, str) and TAG in data:
+            found.append(data)
+
+    for item in cases:
+        walk(item.args)
+    return found
+
+
+def report(problems, cases):
+    return "%d problem(s) in a batch of %d hostile cases:\n  %s" % (len(problems), len(cases), "\n  ".join(problems))

@@ -1,0 +1,44 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, credrotate.cloud contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Property: no hostile value of any option of any module gets past validation, writes or leaks.
+
+For each module Hypothesis draws batches of hostile cases, one for every option (shared connection
+options, the module's own, every nested key, a misspelt secret key at every level), and each batch
+runs as one playbook against a fresh in-memory emulator (see ``hostile_cases``). Default: 2 batches
+per module, derandomized; ``CREDROTATE_HYPOTHESIS_EXAMPLES=N`` draws N random batches per module.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import itertools
+
+import pytest
+from hypothesis import given
+
+import hostile_cases as hc
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("module", hc.MODULES)
+def test_hostile_values_fail_naming_the_field_write_nothing_and_leak_nothing(tmp_path, emulator_factory, module):
+    numbers = itertools.count()
+
+    @hc.HOSTILE_SETTINGS
+    @given(cases=hc.batch_strategy(module))
+    def batch(cases):
+        work = tmp_path / ("batch-%d" % next(numbers))
+        work.mkdir()
+        emu = emulator_factory(copy.deepcopy(hc.DEMO)) if hc.CLOUD[module] else None
+        state_dir = work / "state"
+        run, names = hc.run_batch(work, emu, cases, state_dir=state_dir)
+        problems = hc.batch_problems(run, emu, cases, names, state_dir=state_dir)
+        assert not problems, hc.report(problems, cases)
+
+    batch()
