@@ -129,7 +129,7 @@ molecule: venv
 	molecule test
 
 demo: venv
-	playbooks/demo/run
+	@playbooks/demo/run
 
 emulator: venv
 	python tests/emulator --fixtures $(EMULATOR_FIXTURES) --port $(EMULATOR_PORT)

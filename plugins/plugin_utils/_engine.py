@@ -423,7 +423,8 @@ class Engine:
             self.log("failed", counts)
             raise StepFailed("Propagating the pending password of %s failed: %s"
                              % (self.name, " ".join(msg for _kind, msg in problems)))
-        self.log("ok", counts or "no dependants")
+        if results:  # (a credential without dependants has nothing to say here)
+            self.log("ok", counts)
         self.hook("propagate")
 
     # -- step 6: verify --
@@ -563,7 +564,8 @@ class Engine:
             out["changed"] = any(p.get("outcome") == "updated" for p in self.plan)
         elif self.locked and self.mode is not None and self.record:
             out["record"] = self.record
-            out["summary"] = summary_lines(self.record, self.name, note)
+            # nothing to do: one line, not the table of an earlier run's updates
+            out["summary"] = summary_lines(self.record, self.name, note)[:1 if self.mode == "done" else None]
         if failure:
             out.update(failed=True, msg=failure)
         return out

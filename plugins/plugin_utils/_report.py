@@ -100,12 +100,19 @@ def _seconds(started, ended):
     return round((end - parse(started)).total_seconds(), 1)
 
 
+VERIFIED = ("verified", "healthy", "skipped")
+
+
 def summary_lines(record, name, note=""):
-    """The summary table of a rotation, from its record (no secrets): one row per target and action."""
+    """The summary table of a rotation, from its record (no secrets): one row per target and action.
+
+    A verification that found the target working is counted in the first line instead of a row of its
+    own, so the table shows what changed and what went wrong.
+    """
     record = record or {}
     targets = record.get("targets") or {}
     keys = (["owner"] if "owner" in targets else []) + sorted(k for k in targets if k != "owner")
-    rows = []
+    rows, verified = [], {}
     for key in keys:
         target = targets[key]
         actions = target.get("actions") or {}
@@ -113,15 +120,21 @@ def summary_lines(record, name, note=""):
         for action in ordered:
             done = actions[action]
             outcome = done.get("outcome") or "?"
+            if action.endswith("verify") and outcome in VERIFIED:
+                verified[action] = verified.get(action, 0) + 1
+                continue
             status = done.get("status") or ""
             show = status and (action.endswith("verify") or outcome not in ("updated", "unchanged"))
             run, runs = done.get("run") or 0, record.get("runs") or 0
             earlier = " (run %s)" % run if run and runs and run != runs and outcome == "updated" else ""
             rows.append((target.get("target") or key, action, outcome + earlier + (" (%s)" % status if show else ""),
                          done.get("request_id") or "-"))
-    head = "rotation %s of %s: %s (run %s, %s s%s)" % (
+    checks = "".join(", %d of %d %s" % (count, len(keys), "verified" if action == "verify" else "verified after the "
+                                                                                               "rollback")
+                     for action, count in sorted(verified.items(), key=lambda kv: kv[0] != "verify"))
+    head = "rotation %s of %s: %s (run %s, %s s%s%s)" % (
         record.get("rotation_id") or "-", record.get("name") or name, (record.get("status") or "unknown").upper(),
-        record.get("runs") or 0, _seconds(record.get("started_at"), record.get("finished_at")),
+        record.get("runs") or 0, _seconds(record.get("started_at"), record.get("finished_at")), checks,
         ", " + note if note else "")
     lines = [head]
     error = record.get("error")

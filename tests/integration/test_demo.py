@@ -25,7 +25,7 @@ def _run_demo(work, extra=""):
     for name in list(env):
         if name.startswith(("HW_", "OS_", "ALICLOUD_", "ALIBABA_CLOUD_", "ANSIBLE_")):
             del env[name]
-    env.update({"CREDROTATE_DEMO_DIR": str(work), "DEMO_ARGS": extra, "NO_COLOR": "1",
+    env.update({"CREDROTATE_DEMO_DIR": str(work), "DEMO_ARGS": extra, "NO_COLOR": "1", "CREDROTATE_DEMO_LOCK_HELD": "1",
                 "ANSIBLE_NOCOLOR": "1", "ANSIBLE_HOME": str(work / "ansible-home"),
                 "PATH": os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")})
     return subprocess.run([os.path.join(REPO, "playbooks", "demo", "run")], env=env, cwd=REPO,
