@@ -211,8 +211,8 @@ def _with_numbers(rot, name, numbers, **extra):
 
 
 def test_every_number_is_refused_outside_its_documented_bounds(rot):
-    """Each int option of the argument spec, one below its documented minimum and one above its maximum (given as
-    strings on one host, as -e gives them), is refused naming the bounds; at exactly its bounds (for
+    """Each int option of the argument spec, one below its documented minimum (as a string, as -e gives it) and
+    one above its maximum, is refused naming the bounds; at exactly its bounds (for
     rotation_verify_timeout, 0 means: read the jobs once, do not wait) it is accepted, so those hosts show only
     the one broken rule they were given (a name with '/') that stops them before any call."""
     bounds = _bounds()
