@@ -48,13 +48,13 @@ FORMATS = {
     "dts_job_id": (r"[0-9a-z]{1,64}", "1 to 64 lower-case letters or digits"),
     "gaussdb_user": (r"[A-Za-z0-9_]{1,32}", "1 to 32 letters, digits or underscores"),
     "db_user": (r"[A-Za-z0-9_.@$#-]{1,64}", "1 to 64 letters, digits or _ . @ $ # -"),
-    "db_host": (r"[A-Za-z0-9%_.:-]{1,255}", "1 to 255 letters, digits or % _ . : -"),
-    "hostname": (r"[A-Za-z0-9_.:-]{1,253}", "a host name or IP address (letters, digits, _ . : -)"),
+    "db_host": (r"(?!.*\.\.)[A-Za-z0-9%_.:-]{1,255}", "1 to 255 letters, digits or % _ . : -, without '..'"),
+    "hostname": (r"(?!.*\.\.)[A-Za-z0-9_.:-]{1,253}", "a host name or IP address (letters, digits, _ . : -, no '..')"),
     "region": (r"[a-z]{2,4}(-[a-z0-9]{1,20}){1,4}", "a region name such as cn-north-4 or eu-de"),
     "access_key": (r"[A-Za-z0-9._-]{1,128}", "1 to 128 letters, digits or . _ -"),
     "iam_name": (r"[^\x00-\x1f\x7f/\\]{1,64}", "1 to 64 characters, no control characters, '/' or '\\'"),
-    "credential_name": (r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}", "1 to 128 letters, digits, '.', '_' or '-', starting "
-                        "with a letter or digit (it names files)"),
+    "credential_name": (r"(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,127}", "1 to 128 letters, digits, '.', '_' or '-', "
+                        "starting with a letter or digit, without '..' (it names files)"),
     "path": (r"[^\x00-\x1f\x7f]{1,4096}", "a path of 1 to 4096 characters without control characters"),
     "text": (r"[^\x00-\x1f\x7f]{1,255}", "1 to 255 characters without control characters"),
 }
@@ -301,6 +301,8 @@ def value_problems(params, rules):
     problems = []
     for rule_path in sorted(rules):
         for path, value in _values_at(params, rule_path):
+            if value == "":  # an empty string is "not set" (AWX injects empty environment variables)
+                continue
             message = _check(path, value, rules[rule_path], params)
             if message:
                 problems.append((re.split(r"[.\[]", path, maxsplit=1)[0], path, message))
