@@ -19,6 +19,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils import _errors as
 from ansible_collections.credrotate.cloud.plugins.module_utils import _huawei as hw
 from ansible_collections.credrotate.cloud.plugins.module_utils import _signing
 from ansible_collections.credrotate.cloud.tests.unit.plugins.module_utils.fakes import reply
+from emulator import verify  # the emulator's Authorization parsers and legacy RPC signer
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 AKSK = {"cloud": "huaweicloud", "region": "cn-north-4", "project_id": PROJECT,
@@ -45,7 +46,7 @@ def client(transport, make_retry, **params):
 
 def verify_aksk(call, sk=AKSK["secret_key"]):
     """Rebuild the canonical request from the sent SignedHeaders list, as a server does."""
-    names, signature = _signing.parse_huawei_authorization(call.headers["Authorization"])[1:]
+    names, signature = verify.parse_huawei_authorization(call.headers["Authorization"])[1:]
     path, pairs = _signing.split_url(call.url)[1:]
     canonical = _signing.huawei_canonical_request(call.method, path, pairs, call.headers, call.body,
                                                   signed_headers=names)[0]
