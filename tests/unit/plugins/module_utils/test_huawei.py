@@ -17,6 +17,7 @@ import pytest
 
 from ansible_collections.credrotate.cloud.plugins.module_utils import _errors as e
 from ansible_collections.credrotate.cloud.plugins.module_utils import _huawei as hw
+from ansible_collections.credrotate.cloud.plugins.module_utils import _huawei_errors as hwe
 from ansible_collections.credrotate.cloud.plugins.module_utils import _signing
 from ansible_collections.credrotate.cloud.tests.unit.plugins.module_utils.fakes import reply
 from emulator import verify  # the emulator's Authorization parsers and legacy RPC signer
@@ -311,7 +312,7 @@ def test_token_reply_without_subject_token_is_an_auth_error(transport, make_retr
 ])
 def test_error_body_shapes(body, code, message):
     """Each documented error body shape gives (code, message) in the SDK's order."""
-    assert hw.parse_error(body) == (code, message)
+    assert hwe.parse_error(body) == (code, message)
 
 
 @pytest.mark.parametrize("status,code,cls,extra", [
@@ -346,7 +347,7 @@ def test_error_body_shapes(body, code, message):
 ])
 def test_classification_tables(status, code, cls, extra):
     """Reference §8 codes map to the hierarchy (with HTTP status as the fallback)."""
-    err = hw.classify(status, code, "m")
+    err = hwe.classify(status, code, "m")
     assert err.__class__ is cls
     for name, value in extra.items():
         assert getattr(err, name) == value
