@@ -127,3 +127,44 @@ class FakeHuaweiModule(object):
 
     def require_lib(self, name):
         raise AssertionError("library %s reported missing" % name)
+
+
+HuaweiCall = collections.namedtuple("HuaweiCall", ["service", "method", "path", "path_params", "query", "body",
+                                                   "write", "target"])
+AlibabaCall = collections.namedtuple("AlibabaCall", ["action", "params", "secret_params", "write", "target"])
+
+
+class FakeClient(object):
+    """A provider client that records each call an API adapter makes and plays back scripted answers.
+
+    ``request()`` (HuaweiClient's) and ``call()`` (AlibabaClient's) append a :data:`HuaweiCall` or
+    :data:`AlibabaCall` to :attr:`calls` and return the next script item: an ``ApiResult``, a dict
+    (the answer's data), or an exception to raise. The path stays a template: what the adapter
+    passed, with its ``path_params`` beside it.
+    """
+
+    region = "cn-hangzhou"
+
+    def __init__(self, script=()):
+        self.script = list(script)
+        self.calls = []
+
+    def _answer(self):
+        from ansible_collections.credrotate.cloud.plugins.module_utils._transport import ApiResult
+
+        if not self.script:
+            raise AssertionError("unexpected call %r" % (self.calls[-1],))
+        item = self.script.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        if isinstance(item, dict):
+            return ApiResult(item, "req-%d" % len(self.calls), 200)
+        return item
+
+    def request(self, service, method, path, query=None, body=None, write=False, target=None, path_params=None):
+        self.calls.append(HuaweiCall(service, method, path, dict(path_params or {}), query, body, write, target))
+        return self._answer()
+
+    def call(self, action, params=None, secret_params=None, write=False, target=None):
+        self.calls.append(AlibabaCall(action, list(params or []), list(secret_params or []), write, target))
+        return self._answer()
