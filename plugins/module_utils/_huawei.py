@@ -3,13 +3,18 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""PRIVATE: Huawei Cloud / Open Telekom Cloud provider adapter: endpoints, authentication, async jobs.
+"""PRIVATE: Huawei Cloud / Open Telekom Cloud provider adapter: endpoints, authentication, requests.
 
 One :class:`HuaweiClient` serves DRS, DCS, GaussDB(for MySQL) and IAM. Authentication is AK/SK
 ``SDK-HMAC-SHA256`` (optionally with a security token), an IAM token obtained with a user
 password (cached for the process, refreshed once when the gateway says it must be), or a token
 given by the caller. Every request is signed inside the retry loop. Error answers are
-classified by :mod:`_huawei_errors`.
+classified by :mod:`_huawei_errors`; the service calls are the API adapters' (``_drs_api``,
+``_dcs_api``, ``_gaussdb_api``).
+
+IAM has no adapter of its own: its two calls (``POST /v3/auth/tokens`` and ``GET /v3/projects``)
+are how this client authenticates and finds its project, so they live here, below
+:meth:`HuaweiClient.request`, which needs them before any service call can be signed.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,13 +32,9 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
     AuthError,
     ConfigError,
     NotFoundError,
-    ProviderError,
-    WaitTimeoutError,
     redact,
 )
 from ansible_collections.credrotate.cloud.plugins.module_utils._huawei_errors import (
-    JOB_NOT_FOUND,
-    canonical_code,
     classify,
     parse_error,
     retry_after_seconds,
@@ -216,39 +217,6 @@ class HuaweiClient(object):
         if self.auth_mode == "aksk" and service != "iam":
             headers["X-Project-Id"] = self.project_id
         return self._call(method, url, headers, payload, write, target)
-
-    def wait_gaussdb_job(self, job_id, timeout=600, poll=2.0, max_poll=15.0, target=None):
-        """Poll ``GET /v3/{project_id}/jobs?id=`` until ``Completed`` (return the job dict) or ``Failed``.
-
-        ``Pending``/``Running`` continue; "job not found" (DBS.200543) is transient until the
-        deadline. ``Failed`` raises :class:`ProviderError` (code ``JobFailed``) whose
-        ``fail_reason`` attribute holds the provider's reason; the deadline raises
-        :class:`WaitTimeoutError` naming the job.
-        """
-        clock, sleep = self.retry.clock, self.retry.sleep
-        start, interval, status = clock(), poll, "not found"
-        while True:
-            try:
-                result = self.request("gaussdb", "GET", "/v3/{project_id}/jobs", query={"id": job_id}, target=target)
-                job = (result.data or {}).get("job") or {}
-                status = job.get("status") or "unknown"
-                if status == "Completed":
-                    return job
-                if status == "Failed":
-                    reason = job.get("fail_reason") or "no reason given"
-                    err = ProviderError("JobFailed", "GaussDB job %s failed: %s" % (job_id, reason),
-                                        request_id=result.request_id, target=target)
-                    err.fail_reason, err.job = job.get("fail_reason"), job
-                    raise err
-            except NotFoundError as err:
-                if canonical_code(err.code) != JOB_NOT_FOUND:
-                    raise
-            left = timeout - (clock() - start)
-            if left <= 0:
-                raise WaitTimeoutError("JobTimeout", "GaussDB job %s did not finish within %s seconds (last status: "
-                                       "%s)" % (job_id, timeout, status), target=target)
-            sleep(min(interval, left))
-            interval = min(interval * 1.5, max_poll)
 
     # -- internals --
 

@@ -315,3 +315,40 @@ class StateStore(object):
         entry["actions"][action] = new
         if new.get("request_id") and new["request_id"] not in record.setdefault("request_ids", []):
             record["request_ids"].append(new["request_id"])
+
+
+def run_action(params, check_mode=False):
+    """The ``rotation_state`` module: ``action`` ``read``, ``lock``, ``unlock`` or ``record`` on one credential.
+
+    ``params`` are the module's options. Returns the module's result with a ``warnings`` list (a
+    stale lock taken over, a lock left to another process); raises :class:`StateError`
+    (:class:`LockedError` when a live process holds the lock).
+    """
+    p = params
+    store = StateStore(p["state_dir"], p["name"])
+    warnings = []
+    if p["action"] == "read":
+        record, lock, lock_state = store.read()
+        return dict(changed=False, record=record, lock=lock, lock_state=lock_state, warnings=warnings)
+    if p["action"] == "lock":
+        changed, lock, stale = store.lock(p["rotation_id"], p["owner"], check_mode=check_mode)
+        record = store.read()[0]
+        result = dict(changed=changed, lock=lock, record=record, resumed_from_stale_lock=stale is not None,
+                      warnings=warnings)
+        if stale is not None:
+            result["stale_lock"] = stale
+            warnings.append("took over the stale lock of rotation %s of %s (pid %s, since %s): its process is gone"
+                            % (stale.get("rotation_id"), p["name"], stale.get("pid"), stale.get("since")))
+        return result
+    if p["action"] == "unlock":
+        changed, lock = store.unlock(p["rotation_id"], p["owner"], force=p["force"], check_mode=check_mode)
+        if lock is not None and not changed:
+            warnings.append("the lock of %s is held by another process (%s); left in place"
+                            % (p["name"], store.describe_holder(lock)))
+        record, remaining = store.read()[:2]
+        return dict(changed=changed, lock=remaining, record=record, warnings=warnings)
+    changed, record = store.record(
+        rotation_id=p["rotation_id"], step=p["step"], status=p["status"], targets=p["targets"],
+        request_ids=p["request_ids"], error=p["error"], clear_error=p["clear_error"], details=p["details"],
+        new_run=p["new_run"], check_mode=check_mode)
+    return dict(changed=changed, record=record, lock=record.get("lock"), warnings=warnings)

@@ -215,13 +215,31 @@ http_status:
   type: int
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._dcs import ARGUMENT_SPEC, RULES, run
+from ansible_collections.credrotate.cloud.plugins.module_utils._dcs import run
+from ansible_collections.credrotate.cloud.plugins.module_utils._dcs_api import DcsApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
+from ansible_collections.credrotate.cloud.plugins.module_utils._probes import PROBE_ARGUMENT_SPEC, PROBE_RULES
+
+ARGUMENT_SPEC = dict(
+    PROBE_ARGUMENT_SPEC,
+    instance_id=dict(type="str", required=True),
+    old_password=dict(type="str", required=True, no_log=True),
+    new_password=dict(type="str", required=True, no_log=True),
+    ledger=dict(type="path"),
+)
+RULES = dict(PROBE_RULES, instance_id="dcs_instance_id")
 
 
 def main():
     module = HuaweiCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True)
-    run(module)
+    try:
+        result = run(module.params, DcsApi(module.client), module.prober("redis"), ledger=module.ledger(),
+                     check_mode=module.check_mode)
+    except CollectionError as err:
+        module.fail_from(err)
+    else:
+        module.exit_json(**module.finish(result))
 
 
 if __name__ == "__main__":

@@ -198,13 +198,38 @@ request_id:
   type: str
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._drs import PASSWORD_ARGUMENT_SPEC, PASSWORD_RULES, run_password
+from ansible_collections.credrotate.cloud.plugins.module_utils._drs import run_password
+from ansible_collections.credrotate.cloud.plugins.module_utils._drs_api import DrsApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
+
+ARGUMENT_SPEC = dict(
+    jobs=dict(type="list", elements="dict", required=True, options=dict(
+        id=dict(type="str", required=True),
+        endpoint=dict(type="str", required=True, choices=["source", "target"]),
+        password=dict(type="str", no_log=True),
+        kerberos=dict(type="dict", options=dict(
+            krb5_conf_file=dict(type="str"),
+            key_tab_file=dict(type="str", no_log=True),
+            domain_name=dict(type="str"),
+            user_principal=dict(type="str"),
+        )),
+    )),
+    password=dict(type="str", no_log=True),
+    ledger=dict(type="path"),
+)
+RULES = {"jobs[].id": "drs_job_id"}
 
 
 def main():
-    module = HuaweiCloudModule(argument_spec=PASSWORD_ARGUMENT_SPEC, rules=PASSWORD_RULES, supports_check_mode=True)
-    run_password(module)
+    module = HuaweiCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True)
+    try:
+        result = run_password(module.params, DrsApi(module.client), ledger=module.ledger(),
+                              check_mode=module.check_mode)
+    except CollectionError as err:
+        module.fail_from(err)
+    else:
+        module.exit_json(**module.finish(result))
 
 
 if __name__ == "__main__":

@@ -269,17 +269,37 @@ may_have_applied:
   type: bool
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._dts import (
-    JOB_PASSWORD_RULES,
-    JOB_PASSWORD_SPEC,
-    DtsModule,
-    run_job_password,
+from ansible_collections.credrotate.cloud.plugins.module_utils._dts import run_job_password
+from ansible_collections.credrotate.cloud.plugins.module_utils._dts_api import DtsApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
+from ansible_collections.credrotate.cloud.plugins.module_utils._module import AlibabaCloudModule
+
+ARGUMENT_SPEC = dict(
+    jobs=dict(type="list", elements="dict", required=True, options=dict(
+        id=dict(type="str", required=True),
+        endpoint=dict(type="str", required=True, choices=["source", "destination"]),
+        user=dict(type="str"),
+        direction=dict(type="str", default="forward", choices=["forward", "reverse"]),
+        password=dict(type="str", no_log=True),
+    )),
+    password=dict(type="str", no_log=True),
+    password_policy=dict(type="list", elements="str", default=[], no_log=False,
+                         choices=["gaussdb_mysql", "dcs", "dcs_otc"]),
+    concurrency=dict(type="int", default=8),
+    ledger=dict(type="path"),
 )
+RULES = {"jobs[].id": "dts_job_id", "jobs[].user": "db_user", "concurrency": "concurrency"}
 
 
 def main():
-    module = DtsModule(argument_spec=JOB_PASSWORD_SPEC, rules=JOB_PASSWORD_RULES, supports_check_mode=True)
-    module.exit_json(**run_job_password(module))
+    module = AlibabaCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True)
+    try:
+        result = run_job_password(module.params, DtsApi(module.client), ledger=module.ledger(),
+                                  check_mode=module.check_mode, diff=module.module._diff)
+    except CollectionError as err:
+        module.fail_from(err)
+    else:
+        module.exit_json(**module.finish(result))
 
 
 if __name__ == "__main__":

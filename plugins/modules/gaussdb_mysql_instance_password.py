@@ -173,17 +173,30 @@ http_status:
   type: int
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb import (
-    INSTANCE_RULES,
-    INSTANCE_ARGUMENT_SPEC,
-    run_instance_password,
-)
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
+from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb import run_instance_password
+from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb_api import GaussDbApi
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
+from ansible_collections.credrotate.cloud.plugins.module_utils._probes import PROBE_ARGUMENT_SPEC, PROBE_RULES
+
+ARGUMENT_SPEC = dict(
+    PROBE_ARGUMENT_SPEC,
+    instance_id=dict(type="str", required=True),
+    password=dict(type="str", required=True, no_log=True),
+    ledger=dict(type="path"),
+)
+RULES = dict(PROBE_RULES, instance_id="gaussdb_instance_id")
 
 
 def main():
-    module = HuaweiCloudModule(argument_spec=INSTANCE_ARGUMENT_SPEC, rules=INSTANCE_RULES, supports_check_mode=True)
-    run_instance_password(module)
+    module = HuaweiCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True)
+    try:
+        result = run_instance_password(module.params, GaussDbApi(module.client), module.prober("mysql"),
+                                       ledger=module.ledger(), check_mode=module.check_mode)
+    except CollectionError as err:
+        module.fail_from(err)
+    else:
+        module.exit_json(**module.finish(result))
 
 
 if __name__ == "__main__":

@@ -233,13 +233,38 @@ error:
       type: str
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb import USER_ARGUMENT_SPEC, USER_RULES, run_user_password
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
+from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb_api import GaussDbApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb_users import run_user_password
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
+from ansible_collections.credrotate.cloud.plugins.module_utils._probes import PROBE_ARGUMENT_SPEC, PROBE_RULES
+
+ARGUMENT_SPEC = dict(
+    PROBE_ARGUMENT_SPEC,
+    instance_id=dict(type="str", required=True),
+    users=dict(type="list", elements="dict", required=True, options=dict(
+        name=dict(type="str", required=True),
+        host=dict(type="str", default="%"),
+        password=dict(type="str", no_log=True),
+    )),
+    password=dict(type="str", no_log=True),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=600),
+    ledger=dict(type="path"),
+)
+RULES = dict(PROBE_RULES, instance_id="gaussdb_instance_id", wait_timeout="wait_timeout",
+             **{"users[].name": "gaussdb_user", "users[].host": "db_host"})
 
 
 def main():
-    module = HuaweiCloudModule(argument_spec=USER_ARGUMENT_SPEC, rules=USER_RULES, supports_check_mode=True)
-    run_user_password(module)
+    module = HuaweiCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True)
+    try:
+        result = run_user_password(module.params, GaussDbApi(module.client), module.prober("mysql"),
+                                   ledger=module.ledger(), check_mode=module.check_mode)
+    except CollectionError as err:
+        module.fail_from(err)
+    else:
+        module.exit_json(**module.finish(result))
 
 
 if __name__ == "__main__":
