@@ -67,16 +67,9 @@ options:
       - The new database password for every item of O(jobs) that has no O(jobs[].password).
       - DRS has no password rules of its own; the database's rules apply.
     type: str
-  ledger:
-    description:
-      - Path of a local ledger file recording, as keyed fingerprints, the password each job endpoint last received
-        from this collection. Entries are keyed C(drs:<job id>:so) or C(drs:<job id>:ta).
-      - With a ledger, a job endpoint whose entry matches the desired password is reported V(unchanged) and not
-        written; each successful change is recorded at once.
-      - Without a ledger, every run writes every job endpoint and reports C(changed).
-    type: path
 extends_documentation_fragment:
   - credrotate.cloud.huaweicloud
+  - credrotate.cloud.ledger
   - credrotate.cloud.attributes
   - credrotate.cloud.attributes.actiongroup_huaweicloud
 attributes:
@@ -99,6 +92,8 @@ notes:
   - A job endpoint whose change failed is never retried within the run. A call whose response was lost (server error
     or timeout after the request was sent) is not resent either; its job endpoints are reported as failed with
     C(may_have_applied), and the ledger does not record them, so a re-run sends them again.
+  - The O(ledger) entries are keyed C(drs:<job id>:so) or C(drs:<job id>:ta). Without O(ledger), every run writes
+    every job endpoint and reports C(changed).
 """
 
 EXAMPLES = r"""

@@ -36,6 +36,7 @@ description:
 author: credrotate.cloud contributors (@credrotate)
 extends_documentation_fragment:
   - credrotate.cloud.alicloud
+  - credrotate.cloud.ledger
   - credrotate.cloud.attributes
   - credrotate.cloud.attributes.actiongroup_alicloud
 attributes:
@@ -114,18 +115,12 @@ options:
       - The maximum number of DTS calls in flight at once, for the preflight reads and for the changes. From 1 to 64.
     type: int
     default: 8
-  ledger:
-    description:
-      - Path of a local ledger file that records, as keyed HMAC fingerprints, the password each job endpoint last
-        received. An endpoint recorded with this password gets no call and is reported V(unchanged).
-      - The file (mode 0600) and its key file C(<ledger>.key) are created on first use; the directory too.
-      - Off by default.
-    type: path
 notes:
   - The results tell each endpoint's outcome. V(updated) means the change was made, or (in check mode) would be made.
     V(unchanged) means the endpoint already had this password, by the ledger or by DTS's own answer. V(failed) means
     the change failed. V(skipped) means nothing was sent because the preflight failed.
   - If any endpoint fails, the task fails after every endpoint was tried, with every endpoint's result.
+  - The O(ledger) entries are keyed C(dts:<job id>:<direction>:<src|dest>:<user>).
 seealso:
   - module: credrotate.cloud.dts_job_info
   - name: ModifyDtsJobPassword API reference
