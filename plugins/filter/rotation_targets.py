@@ -60,25 +60,16 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.credrotate.cloud.plugins.module_utils._targets import record_key, record_label
+
 DRS_FAILED_SUFFIX = "_FAILED"
 DTS_FAILED = frozenset(s.lower() for s in ("Failed", "MigrationFailed", "InitializeFailed", "PrecheckFailed",
                                            "Abnormal"))
 
 
-def _key(kind, job_id, endpoint, direction=None):
-    if kind == "dts":
-        return "dts:%s:%s:%s" % (job_id, endpoint, direction or "forward")
-    return "drs:%s:%s" % (job_id, endpoint)
-
-
-def _label(kind, job_id, endpoint, direction=None):
-    if kind == "dts":
-        return "DTS job %s %s%s" % (job_id, endpoint, " (reverse)" if direction == "reverse" else "")
-    return "DRS job %s %s" % (job_id, endpoint)
-
-
 def _entry(kind, action, job_id, endpoint, direction=None, **fields):
-    entry = {"key": _key(kind, job_id, endpoint, direction), "target": _label(kind, job_id, endpoint, direction),
+    entry = {"key": record_key(kind, job_id, endpoint, direction),
+             "target": record_label(kind, job_id, endpoint, direction),
              "kind": kind, "action": action}
     for name, value in fields.items():
         if value is not None and value != "":
