@@ -111,8 +111,8 @@ def password_targets(params):
             raise _config_error("MissingPassword", "No password for %s: give jobs[%d].password or password."
                                 % (target.label, index))
         if target.key in seen:
-            raise _config_error("DuplicateTarget", "%s is listed twice in jobs." % (target.label[0].upper() +
-                                                                                   target.label[1:]))
+            name = target.label[0].upper() + target.label[1:]
+            raise _config_error("DuplicateTarget", "%s is listed twice in jobs." % name)
         seen.add(target.key)
         targets.append(target)
     if not targets:

@@ -226,4 +226,3 @@ def aliyun_v3_sign(method, host, path, query_pairs, headers, body, access_key, s
     signature = aliyun_v3_signature(secret, aliyun_v3_string_to_sign(canonical))
     signed["Authorization"] = aliyun_v3_authorization(access_key, names, signature)
     return signed
-

@@ -144,8 +144,8 @@ def test_a_lost_answer_is_confirmed_not_resent_blindly():
     result = _dts.run_job_password(params([{"id": "j1", "endpoint": "source"}, {"id": "j2", "endpoint": "source"}],
                                           concurrency=1), api)
     assert [r["outcome"] for r in result["results"]] == ["updated", "updated"]
-    assert [c[:2] for c in api.calls if c[1] == "j1"] == [("describe", "j1"), ("modify", "j1"), ("describe", "j1"),
-                                                         ("modify", "j1")]
+    assert [c[:2] for c in api.calls if c[1] == "j1"] == [
+        ("describe", "j1"), ("modify", "j1"), ("describe", "j1"), ("modify", "j1")]
     assert "req-lost" in result["request_ids"] and "req-same" in result["request_ids"]
 
 

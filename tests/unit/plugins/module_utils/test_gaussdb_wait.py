@@ -24,6 +24,7 @@ AKSK = {"cloud": "huaweicloud", "region": "cn-north-4", "project_id": PROJECT,
 def api(transport, make_retry):
     return GaussDbApi(HuaweiClient(dict(AKSK), transport, make_retry()))
 
+
 def job(status, **extra):
     return reply(200, {"job": dict({"id": "job-1", "name": "x", "status": status}, **extra)})
 
