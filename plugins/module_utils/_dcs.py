@@ -29,11 +29,11 @@ __metaclass__ = type
 from ansible_collections.credrotate.cloud.plugins.module_utils._dcs_api import instance_target
 from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
     CloudError,
-    NotFoundError,
     PolicyError,
     PreconditionError,
     ProviderError,
     TaskFailed,
+    read_existing,
 )
 from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import LedgerSession
 from ansible_collections.credrotate.cloud.plugins.module_utils._policy import check as check_policy
@@ -68,12 +68,7 @@ def instance_view(instance):
 def read_instance(api, instance_id):
     """``(instance, view)`` of a RUNNING instance that has a password; otherwise :class:`TaskFailed`."""
     target = instance_target(instance_id)
-    try:
-        instance = api.show_instance(instance_id)
-    except NotFoundError as err:
-        raise TaskFailed.explain(err, "%s does not exist (%s); nothing was changed" % (target, err.code))
-    except CloudError as err:
-        raise TaskFailed.wrap(err, "Cannot read %s" % target)
+    instance = read_existing(target, api.show_instance, instance_id)
     view = instance_view(instance)
     status = instance.get("status") or "unknown"
     if status != "RUNNING":

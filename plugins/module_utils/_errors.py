@@ -283,3 +283,17 @@ class TransportError(CloudError):
         if retryable:
             self.retry = "unsafe" if may_have_applied else "safe"
         super(TransportError, self).__init__(code, message, **kwargs)
+
+
+def read_existing(target, read, *args):
+    """``read(*args)`` (an adapter's show call); a failure raises :class:`TaskFailed` naming ``target``.
+
+    A missing resource: ``"<target> does not exist (<code>); nothing was changed"``; any other
+    :class:`CloudError`: ``"Cannot read <target>: <code>: <message>"``.
+    """
+    try:
+        return read(*args)
+    except NotFoundError as err:
+        raise TaskFailed.explain(err, "%s does not exist (%s); nothing was changed" % (target, err.code))
+    except CloudError as err:
+        raise TaskFailed.wrap(err, "Cannot read %s" % target)

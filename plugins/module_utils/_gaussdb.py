@@ -28,10 +28,10 @@ __metaclass__ = type
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
     CloudError,
-    NotFoundError,
     PolicyError,
     PreconditionError,
     TaskFailed,
+    read_existing,
 )
 from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb_api import instance_target
 from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import LedgerSession
@@ -59,12 +59,7 @@ def instance_address(instance):
 def read_active_instance(api, instance_id):
     """The instance dict when it exists and is ``ACTIVE``; otherwise :class:`TaskFailed`, nothing written."""
     target = instance_target(instance_id)
-    try:
-        instance = api.show_instance(instance_id)
-    except NotFoundError as err:
-        raise TaskFailed.explain(err, "%s does not exist (%s); nothing was changed" % (target, err.code))
-    except CloudError as err:
-        raise TaskFailed.wrap(err, "Cannot read %s" % target)
+    instance = read_existing(target, api.show_instance, instance_id)
     status = instance.get("status") or "unknown"
     if status != "ACTIVE":
         raise TaskFailed.explain(

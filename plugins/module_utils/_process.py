@@ -30,8 +30,8 @@ def _read_proc(pid, leaf):
         return None
 
 
-def process_start_time(pid):
-    """Start time of ``pid`` in clock ticks since boot (``/proc/<pid>/stat`` field 22), or None."""
+def _stat_field(pid, index):
+    """Field ``index`` (counted after the command name, from 0 = field 3) of ``/proc/<pid>/stat`` as an int, or None."""
     raw = _read_proc(pid, "stat")
     if raw is None:
         return None
@@ -39,21 +39,19 @@ def process_start_time(pid):
     # The command name (field 2) is in parentheses and may contain spaces or ')'.
     fields = text[text.rfind(")") + 2:].split()
     try:
-        return int(fields[19])
+        return int(fields[index])
     except (IndexError, ValueError):
         return None
+
+
+def process_start_time(pid):
+    """Start time of ``pid`` in clock ticks since boot (``/proc/<pid>/stat`` field 22), or None."""
+    return _stat_field(pid, 19)
 
 
 def _parent(pid):
-    raw = _read_proc(pid, "stat")
-    if raw is None:
-        return None
-    text = raw.decode("utf-8", "replace")
-    fields = text[text.rfind(")") + 2:].split()
-    try:
-        return int(fields[1])
-    except (IndexError, ValueError):
-        return None
+    """The parent pid of ``pid`` (``/proc/<pid>/stat`` field 4), or None."""
+    return _stat_field(pid, 1)
 
 
 def _program(pid):

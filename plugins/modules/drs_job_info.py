@@ -215,10 +215,9 @@ def main():
                                mutually_exclusive=[("jobs", "name"), ("jobs", "status"), ("jobs", "db_use_type")])
     try:
         result = run_info(module.params, DrsApi(module.client))
+        module.exit_json(**module.finish(result))
     except CollectionError as err:
         module.fail_from(err)
-    else:
-        module.exit_json(**module.finish(result))
 
 
 if __name__ == "__main__":

@@ -221,10 +221,9 @@ def main():
     try:
         result = run_password(module.params, DrsApi(module.client), ledger=module.ledger(),
                               check_mode=module.check_mode)
+        module.exit_json(**module.finish(result))
     except CollectionError as err:
         module.fail_from(err)
-    else:
-        module.exit_json(**module.finish(result))
 
 
 if __name__ == "__main__":

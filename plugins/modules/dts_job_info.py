@@ -220,10 +220,9 @@ def main():
                                 mutually_exclusive=[("jobs", "job_type"), ("jobs", "status")])
     try:
         result = run_job_info(module.params, DtsApi(module.client))
+        module.exit_json(**module.finish(result))
     except CollectionError as err:
         module.fail_from(err)
-    else:
-        module.exit_json(**module.finish(result))
 
 
 if __name__ == "__main__":

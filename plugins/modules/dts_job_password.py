@@ -291,10 +291,9 @@ def main():
     try:
         result = run_job_password(module.params, DtsApi(module.client), ledger=module.ledger(),
                                   check_mode=module.check_mode, diff=module.module._diff)
+        module.exit_json(**module.finish(result))
     except CollectionError as err:
         module.fail_from(err)
-    else:
-        module.exit_json(**module.finish(result))
 
 
 if __name__ == "__main__":
