@@ -564,8 +564,10 @@ class Engine:
             out["changed"] = any(p.get("outcome") == "updated" for p in self.plan)
         elif self.locked and self.mode is not None and self.record:
             out["record"] = self.record
-            # nothing to do: one line, not the table of an earlier run's updates
-            out["summary"] = summary_lines(self.record, self.name, note)[:1 if self.mode == "done" else None]
+            out["summary"] = summary_lines(self.record, self.name, note)
+            if self.mode == "done":  # not the table of an earlier run's updates
+                out["summary"] = out["summary"][:1] + ["nothing was changed; the record keeps what rotation %s did"
+                                                       % self.rotation_id]
         if failure:
             out.update(failed=True, msg=failure)
         return out
