@@ -118,7 +118,7 @@ def preflight(api, targets):
                                    error_msg="job not found" if state is None else
                                    "a password change is not allowed in status %s" % state))
         else:
-            results.append(_result(t, "skipped", status[t["id"]]["status"]))
+            results.append(_result(t, "skipped", (status.get(t["id"]) or {}).get("status")))
     names = "; ".join("job %s is %s" % (job_id, state) if state else "job %s does not exist" % job_id
                       for job_id, state, code in offenders)
     raise TaskFailed.explain(PreconditionError("PreflightFailed", names),
@@ -126,26 +126,27 @@ def preflight(api, targets):
                              results=results, request_ids=[])
 
 
-def run_password(params, api, ledger=None, check_mode=False):
+def run_password(params, api, ledger=None, check_mode=False, preflight_done=False):
     """``drs_job_password``: preflight, then batch-modify-pwd in as few calls as allowed.
 
     ``params``: ``jobs`` (``[{id, endpoint: source|target, password?, kerberos?}]``) and ``password``;
     ``api``: :class:`DrsApi`; ``ledger``: a :class:`_ledger.Ledger` or None. Returns
     ``{changed, results, request_ids, diff, warnings}``; raises :class:`TaskFailed` (config,
     preflight, a read that failed, or any job endpoint that failed: its ``result`` holds every
-    endpoint's outcome) or another :class:`_errors.CollectionError`.
+    endpoint's outcome) or another :class:`_errors.CollectionError`. ``preflight_done``: the caller
+    (the rotation engine) ran this preflight moments ago in check mode; do not read the jobs again.
     """
     targets = password_targets(params)
-    status = preflight(api, targets)
+    status = {} if preflight_done else preflight(api, targets)
 
     session = LedgerSession(ledger, check_mode)
     recorded = session.matching((t["key"], t["password"]) for t in targets)
     results, pending = [], []
     for t in targets:
         if t["key"] in recorded:
-            results.append(_result(t, "unchanged", status[t["id"]]["status"]))
+            results.append(_result(t, "unchanged", (status.get(t["id"]) or {}).get("status")))
         else:
-            results.append(_result(t, "updated", status[t["id"]]["status"]))
+            results.append(_result(t, "updated", (status.get(t["id"]) or {}).get("status")))
             pending.append((t, results[-1]))
     output = dict(changed=bool(pending), results=results, request_ids=[],
                   diff=diff_for(["%s/%s" % (t["id"], t["endpoint"]) for t, _result_ in pending]),

@@ -207,7 +207,8 @@ class Writer(object):
     """Writes one target's password and classifies the answer (runs in worker threads).
 
     Calling it with a :class:`Target` returns ``(result, request_ids)``; :attr:`errors` maps a
-    target's key to the :class:`CloudError` that failed it.
+    target's key to the :class:`CloudError` that failed it; :attr:`done` lists what the ledger records
+    after the batch.
     """
 
     def __init__(self, api, session):
@@ -215,6 +216,11 @@ class Writer(object):
         self.session = session
         self.lock = threading.Lock()
         self.errors = {}
+        self.done = []  # (ledger key, password, request id) of every endpoint that took it: recorded once
+
+    def _done(self, target, request_id):
+        with self.lock:
+            self.done.append((target.ledger_key, target.password, request_id))
 
     def _modify(self, target):
         return self.api.modify_password(target.id, target.endpoint, target.user, target.password, target.direction,
@@ -225,12 +231,12 @@ class Writer(object):
             answer = self._modify(target)
         except CloudError as err:
             if err.code == PASSWORD_SAME:
-                self.session.record(target.ledger_key, target.password, request_id=err.request_id)
+                self._done(target, err.request_id)
                 return target.result("unchanged", request_id=err.request_id), [err.request_id]
             if err.may_have_applied:
                 return self.confirm(target, err)
             return self.failed(target, err), [err.request_id]
-        self.session.record(target.ledger_key, target.password, request_id=answer.request_id)
+        self._done(target, answer.request_id)
         return target.result("updated", request_id=answer.request_id), [answer.request_id]
 
     def confirm(self, target, first):
@@ -250,12 +256,12 @@ class Writer(object):
         except CloudError as err:
             if err.code == PASSWORD_SAME:
                 ids.append(err.request_id)
-                self.session.record(target.ledger_key, target.password, request_id=err.request_id)
+                self._done(target, err.request_id)
                 return target.result("updated", request_id=first.request_id or err.request_id), ids
             ids.append(err.request_id)
             return self.failed(target, first, " (confirmation failed: %s)" % err), ids
         ids.append(answer.request_id)
-        self.session.record(target.ledger_key, target.password, request_id=answer.request_id)
+        self._done(target, answer.request_id)
         return target.result("updated", request_id=answer.request_id), ids
 
     def failed(self, target, err, note=""):
@@ -269,7 +275,7 @@ class Writer(object):
         return target.result("failed", err.code, message + note, err.request_id)
 
 
-def run_job_password(params, api, ledger=None, check_mode=False, diff=False):
+def run_job_password(params, api, ledger=None, check_mode=False, diff=False, preflight_done=False):
     """``dts_job_password``: preflight every job, then one concurrent call per job endpoint.
 
     ``params``: ``jobs`` (``[{id, endpoint: source|destination, user?, direction?, password?}]``),
@@ -282,7 +288,8 @@ def run_job_password(params, api, ledger=None, check_mode=False, diff=False):
     concurrency = check_concurrency(params)
     targets = password_targets(params)
     check_policy(targets, params.get("password_policy"))
-    preflight(api, targets, concurrency)
+    if not preflight_done:  # (the rotation engine ran it moments ago in check mode)
+        preflight(api, targets, concurrency)
 
     session = LedgerSession(ledger, check_mode)
     recorded = session.matching((t.ledger_key, t.password) for t in targets)
@@ -299,6 +306,7 @@ def run_job_password(params, api, ledger=None, check_mode=False, diff=False):
             results[target.key] = result
             request_ids.extend(i for i in ids if i)
         errors = writer.errors
+        session.record_many(writer.done)  # one ledger write for the batch (a re-run gets PasswordSame)
 
     ordered = [results[t.key] for t in targets]
     changed_targets = [r for r in ordered if r["outcome"] == "updated"]

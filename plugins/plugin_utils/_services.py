@@ -42,16 +42,18 @@ from ansible_collections.credrotate.cloud.plugins.modules import (
 )
 
 
-def _drs_password(params, client, _prober, ledger, check_mode):
-    return _drs.run_password(params, DrsApi(client), ledger=ledger, check_mode=check_mode)
+def _drs_password(params, client, _prober, ledger, check_mode, preflight_done=False):
+    return _drs.run_password(params, DrsApi(client), ledger=ledger, check_mode=check_mode,
+                             preflight_done=preflight_done)
 
 
 def _drs_info(params, client, _prober, _ledger, _check_mode):
     return _drs.run_info(params, DrsApi(client))
 
 
-def _dts_password(params, client, _prober, ledger, check_mode):
-    return _dts.run_job_password(params, DtsApi(client), ledger=ledger, check_mode=check_mode)
+def _dts_password(params, client, _prober, ledger, check_mode, preflight_done=False):
+    return _dts.run_job_password(params, DtsApi(client), ledger=ledger, check_mode=check_mode,
+                                 preflight_done=preflight_done)
 
 
 def _dts_info_call(params, client, _prober, _ledger, _check_mode):
@@ -91,8 +93,12 @@ class Services:
         self._lock = threading.Lock()
         self.secrets = set()
 
-    def call(self, name, args, check_mode=False):
-        """The result dict of service ``name`` with ``args``; ``failed`` is true when it failed."""
+    def call(self, name, args, check_mode=False, preflight_done=False):
+        """The result dict of service ``name`` with ``args``; ``failed`` is true when it failed.
+
+        ``preflight_done`` (DRS and DTS password services): the engine's preflight read these jobs
+        in this run; the service does not read them again before writing.
+        """
         module_class, module, probe_kind, run = SERVICES[name]
         shared = module_class.shared_spec
         params = dict((k, v) for k, v in self.options[module_class].items() if k in shared)
@@ -111,7 +117,8 @@ class Services:
                                                Retry(attempts=params.get("retries"),
                                                      deadline=params.get("retry_deadline")))
             prober = Prober.from_params(params, probe_kind) if probe_kind else None
-            result = run(params, client, prober, open_ledger(params.get("ledger")), check_mode)
+            extra = {"preflight_done": True} if preflight_done else {}
+            result = run(params, client, prober, open_ledger(params.get("ledger")), check_mode, **extra)
             result["warnings"] = list(result.get("warnings") or []) + list(getattr(prober, "warnings", None) or [])
         except CollectionError as err:
             result = dict(failure_result(err), failed=True)
