@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Alibaba Cloud adapter for DTS (RPC API 2020-01-01) with the V3 ``ACS3-HMAC-SHA256`` signature.
+"""PRIVATE: Alibaba Cloud provider adapter for DTS (RPC API 2020-01-01) with the V3 ``ACS3-HMAC-SHA256`` signature.
 
 Ordinary parameters travel in the query string. Secret parameters (``Password``) travel only
 in a form-encoded body whose SHA-256 is signed through ``x-acs-content-sha256``: URLs end up

@@ -3,7 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""One narrow exception hierarchy for every cloud call, and its structured failure.
+"""PRIVATE: one narrow exception hierarchy for every cloud call, and its structured failure.
+
+Every error the collection raises on purpose is a :class:`CollectionError`; each one knows its
+structured failure (:meth:`CollectionError.failure_dict`) and :func:`failure_result` is the one
+builder of the failure a module (or the rotation action) reports. :class:`TaskFailed` is raised
+by service code when the task must fail with a given result (for example a preflight that names
+every offending target, with per-target results).
 
 Modules and the role branch on the class (auth, not found, throttled, busy, precondition,
 policy, provider, transport). Each error carries the provider's code and message, the HTTP
@@ -48,7 +54,94 @@ def redact_data(data, secrets):
     return data
 
 
-class CloudError(Exception):
+class CollectionError(Exception):
+    """Base class of every error the collection raises on purpose (never a bug).
+
+    ``code`` and ``kind`` name it in the structured failure; the message never holds a secret.
+    """
+
+    code = "Error"
+    kind = "error"
+
+    def failure_dict(self, msg=None):
+        """``{"msg", "error": {"code", "message", "kind"}, "http_status", "request_id"}``; ``msg`` prefixes."""
+        text = "%s" % (self,)
+        return {"msg": "%s: %s" % (msg, text) if msg else text,
+                "error": {"code": self.code, "message": text, "kind": self.kind},
+                "http_status": None, "request_id": None}
+
+
+def failure_result(err, msg=None, **extra):
+    """The structured failure of ``err`` (a :class:`CollectionError`), ``extra`` keys added.
+
+    The one failure builder: ``_module.fail`` (modules) and the rotation action report what this
+    returns. ``msg`` prefixes the error's message. Any other exception is a bug: ``TypeError``.
+    """
+    if not isinstance(err, CollectionError):
+        raise TypeError("failure_result() takes a CollectionError, not %s" % type(err).__name__)
+    result = err.failure_dict(msg)
+    result.update(extra)
+    return result
+
+
+class TaskFailed(CollectionError):
+    """The task must fail with ``result``: msg, error{code, message, kind}, http_status, request_id, and
+    whatever else the caller reports (per-target ``results``, ``changed``, ``may_have_applied``...).
+
+    ``cause`` is the :class:`CloudError` (or other collection error) behind it, if any. Raised by
+    service code instead of failing a module; the module (or the action) reports :attr:`result`.
+    """
+
+    def __init__(self, msg, result=None, cause=None):
+        self.msg = msg
+        self.result = dict(result or {})
+        self.result["msg"] = msg
+        self.result.setdefault("error", {"code": "Failed", "message": msg, "kind": "provider"})
+        self.result.setdefault("http_status", None)
+        self.result.setdefault("request_id", None)
+        self.cause = cause
+        super(TaskFailed, self).__init__(msg)
+
+    @classmethod
+    def wrap(cls, err, context=None, **extra):
+        """``err``'s failure with ``context`` prefixed (``"Cannot read X: CODE: message"``), ``extra`` added."""
+        result = err.failure_dict(context)
+        result.update(extra)
+        return cls(result["msg"], result, cause=err)
+
+    @classmethod
+    def explain(cls, err, msg, **extra):
+        """``err``'s failure with ``msg`` as the whole message; ``extra`` added.
+
+        A ``request_id`` or ``http_status`` of None in ``extra`` does not hide the error's own.
+        """
+        result = err.failure_dict()
+        for key in ("request_id", "http_status"):
+            if extra.get(key) is None:
+                extra.pop(key, None)
+        result.update(extra)
+        return cls(msg, result, cause=err)
+
+    @property
+    def code(self):
+        return self.result["error"].get("code")
+
+    @property
+    def kind(self):
+        return self.result["error"].get("kind")
+
+    @property
+    def may_have_applied(self):
+        return bool(self.result.get("may_have_applied"))
+
+    def failure_dict(self, msg=None):
+        result = dict(self.result)
+        if msg:
+            result["msg"] = "%s: %s" % (msg, self.msg)
+        return result
+
+
+class CloudError(CollectionError):
     """Base class: a failed cloud call, described without any secret."""
 
     kind = "provider"  # short name for results and the role: auth, not_found, throttled, ...
@@ -190,3 +283,17 @@ class TransportError(CloudError):
         if retryable:
             self.retry = "unsafe" if may_have_applied else "safe"
         super(TransportError, self).__init__(code, message, **kwargs)
+
+
+def read_existing(target, read, *args):
+    """``read(*args)`` (an adapter's show call); a failure raises :class:`TaskFailed` naming ``target``.
+
+    A missing resource: ``"<target> does not exist (<code>); nothing was changed"``; any other
+    :class:`CloudError`: ``"Cannot read <target>: <code>: <message>"``.
+    """
+    try:
+        return read(*args)
+    except NotFoundError as err:
+        raise TaskFailed.explain(err, "%s does not exist (%s); nothing was changed" % (target, err.code))
+    except CloudError as err:
+        raise TaskFailed.wrap(err, "Cannot read %s" % target)

@@ -3,14 +3,19 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Base module helpers: shared argument specs, client construction and failure reporting.
+"""PRIVATE: base module helpers: shared argument specs, client construction and the one failure path.
 
 ``HuaweiCloudModule`` and ``AlibabaCloudModule`` wrap ``AnsibleModule`` (in the style of
 amazon.aws ``AnsibleAWSModule``): they merge the shared options (documented in the
 ``credrotate.cloud.huaweicloud`` / ``credrotate.cloud.alicloud`` doc fragments) with the
-module's own, build the transport, retry policy and provider client on first use, and turn a
-:class:`_errors.CloudError` into a structured failure with every secret redacted.
-Constructing one never runs anything; the module's ``main()`` does.
+module's own, and build the transport, retry policy and provider client on first use.
+Constructing one never runs anything; the module's ``main()`` does: it calls one service with
+``module.params``, an API adapter on ``module.client`` (and ``module.prober(kind)``,
+``module.ledger()``), catches :class:`_errors.CollectionError` once and fails with
+``module.fail_from(err)``, or exits with ``module.finish(result)``.
+
+:func:`fail` is the one place a module fails: the :func:`_errors.failure_result` of a collection
+error, its ``warnings`` reported, every secret redacted. Service code never fails a module.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -22,17 +27,25 @@ import copy
 from ansible.module_utils.basic import AnsibleModule, _load_params, env_fallback, missing_required_lib
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._alibaba import AlibabaClient
-from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CloudError, redact_data
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
+    CloudError,
+    TaskFailed,
+    failure_result,
+    redact_data,
+)
 from ansible_collections.credrotate.cloud.plugins.module_utils._huawei import HuaweiClient
-from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import LedgerError
+from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import open_ledger
 from ansible_collections.credrotate.cloud.plugins.module_utils._probes import (
     HAS_PYMYSQL,
     HAS_REDIS,
     PYMYSQL_IMPORT_ERROR,
     REDIS_IMPORT_ERROR,
+    MissingLibraryError,
+    Prober,
 )
 from ansible_collections.credrotate.cloud.plugins.module_utils._retry import DEFAULT_ATTEMPTS, DEFAULT_DEADLINE, Retry
 from ansible_collections.credrotate.cloud.plugins.module_utils._transport import (
+    DEFAULT_POOL_SIZE,
     DEFAULT_TIMEOUT,
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -105,12 +118,26 @@ def _masked(spec, problems):
     return spec
 
 
+def fail(module, err, msg=None, secrets=(), **extra):
+    """Fail ``module`` (an ``AnsibleModule``) with the structured failure of ``err``: the one failure path.
+
+    ``err`` is a :class:`_errors.CollectionError` (anything else is a bug: ``TypeError``); ``msg``
+    prefixes its message and ``extra`` adds result keys (see :func:`_errors.failure_result`). Every
+    string of ``secrets`` and every ``no_log`` value is redacted; ``warnings`` in the result are
+    reported with ``module.warn``.
+    """
+    values = set(secrets or ()) | set(v for v in module.no_log_values if isinstance(v, str))
+    result = redact_data(failure_result(err, msg, **extra), values)
+    for text in result.pop("warnings", None) or []:
+        module.warn(text)
+    module.fail_json(**result)
+
+
 def invalid_input(module, problems):
     """Fail ``module`` (an ``AnsibleModule``) naming every problem; nothing was written."""
-    module.fail_json(msg=summary(problems, module._name),
-                     error={"code": "InvalidParameter", "message": summary(problems), "kind": "validation"},
-                     invalid=sorted(set(path for _top, path, _message in problems)),
-                     http_status=None, request_id=None)
+    fail(module, TaskFailed(summary(problems, module._name), {
+        "error": {"code": "InvalidParameter", "message": summary(problems), "kind": "validation"},
+        "invalid": sorted(set(path for _top, path, _message in problems))}))
 
 
 def guarded_module(argument_spec, rules=None, **kwargs):
@@ -175,9 +202,10 @@ class _CloudModule(object):
         return self._client
 
     def transport(self):
+        """The HTTP transport; its pool fits ``concurrency`` calls in flight (when the module has that option)."""
         p = self.params
         return Transport(timeout=p.get("timeout"), validate_certs=p.get("validate_certs", True),
-                         ca_path=p.get("ca_path"))
+                         ca_path=p.get("ca_path"), pool_size=max(DEFAULT_POOL_SIZE, p.get("concurrency") or 0))
 
     def retry(self):
         return Retry(attempts=self.params.get("retries"), deadline=self.params.get("retry_deadline"))
@@ -186,7 +214,27 @@ class _CloudModule(object):
         """Fail with ``missing_required_lib`` unless ``requests``, ``pymysql`` or ``redis`` imported."""
         present, error = _LIBRARIES[name]
         if not present():
-            self._module.fail_json(msg=missing_required_lib(_LIBRARY_NAMES[name]), exception=error())
+            text = missing_required_lib(_LIBRARY_NAMES[name])
+            self.fail_from(TaskFailed(text, {"error": {"code": "MissingLibrary", "message": text, "kind": "config"},
+                                             "exception": error()}))
+
+    def prober(self, kind):
+        """The :class:`_probes.Prober` (``mysql`` or ``redis``) of the ``probe*`` options.
+
+        ``probe=always`` without the library fails the module; ``auto`` without it warns and skips.
+        """
+        try:
+            prober = Prober.from_params(self.params, kind)
+        except MissingLibraryError as err:
+            self.require_lib(err.library)
+            raise  # not reached: require_lib failed the module
+        for text in prober.warnings:
+            self.warn(text)
+        return prober
+
+    def ledger(self):
+        """The :class:`_ledger.Ledger` of the ``ledger`` option, or None."""
+        return open_ledger(self.params.get("ledger"))
 
     def add_secret(self, value):
         """Mask ``value`` (e.g. a password read or generated at run time) in every output."""
@@ -205,21 +253,19 @@ class _CloudModule(object):
         return redact_data(data, self.secrets())
 
     def fail_from(self, err, msg=None, **extra):
-        """Fail with the structured shape ``{msg, error: {code, message}, http_status, request_id}``.
+        """Fail with the structured shape ``{msg, error: {code, message, kind}, http_status, request_id}``.
 
-        ``msg`` says what failed on which target; ``extra`` adds result keys (e.g. ``results``).
+        ``err``: any :class:`_errors.CollectionError` (:class:`_errors.TaskFailed` carries its whole
+        result); ``msg`` prefixes its message; ``extra`` adds result keys (e.g. ``results``). See :func:`fail`.
         """
-        if isinstance(err, CloudError):
-            result = err.failure_dict(msg)
-        elif isinstance(err, LedgerError):
-            text = "%s" % (err,)
-            result = {"msg": "%s: %s" % (msg, text) if msg else text,
-                      "error": {"code": "LedgerError", "message": text, "kind": "ledger"},
-                      "http_status": None, "request_id": None}
-        else:
-            raise TypeError("fail_from() takes a CloudError or LedgerError, not %s" % type(err).__name__)
-        result.update(extra)
-        self._module.fail_json(**self.redact(result))
+        fail(self._module, err, msg, self.secrets(), **extra)
+
+    def finish(self, result):
+        """A service's ``result`` ready for ``exit_json``: its ``warnings`` reported, every secret redacted."""
+        result = self.redact(result)
+        for text in result.pop("warnings", None) or []:
+            self.warn(text)
+        return result
 
 
 class HuaweiCloudModule(_CloudModule):

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Password policies of the targets (reference §11), checked before any API call.
+"""PRIVATE: password policies of the targets (reference §11), checked before any API call.
 
 :func:`check` returns violations that name the policy and the rule, never the password.
 DRS and DTS have no rule of their own (the database's applies); DTS and DCS refuse a new

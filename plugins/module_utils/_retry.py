@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The one retry layer: capped exponential backoff with full jitter, attempts and a deadline.
+"""PRIVATE: the one retry layer: capped exponential backoff with full jitter, attempts and a deadline.
 
 The caller passes a function that builds, signs and sends one request, so every attempt is
 signed afresh (new date and nonce). Policy, driven by ``CloudError.retry``:

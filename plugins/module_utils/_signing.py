@@ -3,23 +3,23 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Request signing as pure functions (standard library only).
+"""PRIVATE: request signing as pure functions (standard library only).
 
 Huawei Cloud / Open Telekom Cloud ``SDK-HMAC-SHA256`` and Alibaba Cloud ``ACS3-HMAC-SHA256``
-(V3) and RPC ``HMAC-SHA1`` (V1). Every function takes all of its inputs as arguments (time and
-nonce included) so that known-answer tests can pin it; the cloud emulator verifies requests
-with the same functions, and both are checked against the official SDKs' signers.
+(V3): what the clients (:mod:`_huawei`, :mod:`_alibaba`) sign with, nothing else. Every function
+takes all of its inputs as arguments (time and nonce included) so that known-answer tests can
+pin it; the cloud emulator rebuilds canonical requests with the same functions (its own
+verifiers, the ``Authorization`` parsers and the legacy RPC ``HMAC-SHA1`` signature, are in
+``tests/emulator/verify.py``), and both are checked against the official SDKs' signers.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import datetime
 import hashlib
 import hmac
-import re
 import uuid
 
 try:
@@ -31,13 +31,6 @@ except ImportError:  # pragma: no cover - Python 2 is not supported by this coll
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 HUAWEI_ALGORITHM = "SDK-HMAC-SHA256"
 ALIYUN_V3_ALGORITHM = "ACS3-HMAC-SHA256"
-
-_HUAWEI_AUTH_RE = re.compile(
-    r"^SDK-HMAC-SHA256\s+Access=(?P<ak>[^,\s]+),\s*SignedHeaders=(?P<sh>[^,\s]+),\s*Signature=(?P<sig>[0-9a-fA-F]+)\s*$"
-)
-_ALIYUN_V3_AUTH_RE = re.compile(
-    r"^ACS3-HMAC-SHA256\s+Credential=(?P<ak>[^,\s]+),\s*SignedHeaders=(?P<sh>[^,\s]+),\s*Signature=(?P<sig>[0-9a-fA-F]+)\s*$"
-)
 
 
 def _text(value):
@@ -137,14 +130,6 @@ def huawei_authorization(access_key, signed_headers, signature):
         HUAWEI_ALGORITHM, access_key, ";".join(signed_headers), signature)
 
 
-def parse_huawei_authorization(value):
-    """Return ``(access_key, signed_header_names, signature)`` or ``None`` if malformed."""
-    match = _HUAWEI_AUTH_RE.match(value or "")
-    if not match:
-        return None
-    return match.group("ak"), match.group("sh").split(";"), match.group("sig").lower()
-
-
 def huawei_sign(method, url, headers, body, access_key, secret_key, date=None, security_token=None):
     """Sign a request the way the official SDK does and return the complete header dict.
 
@@ -217,13 +202,6 @@ def aliyun_v3_authorization(access_key, signed_headers, signature):
         ALIYUN_V3_ALGORITHM, access_key, ";".join(signed_headers), signature)
 
 
-def parse_aliyun_v3_authorization(value):
-    match = _ALIYUN_V3_AUTH_RE.match(value or "")
-    if not match:
-        return None
-    return match.group("ak"), match.group("sh").split(";"), match.group("sig").lower()
-
-
 def aliyun_v3_sign(method, host, path, query_pairs, headers, body, access_key, secret,
                    action, version, date=None, nonce=None, security_token=None):
     """Return the complete header dict for an Alibaba V3-signed request.
@@ -248,19 +226,3 @@ def aliyun_v3_sign(method, host, path, query_pairs, headers, body, access_key, s
     signature = aliyun_v3_signature(secret, aliyun_v3_string_to_sign(canonical))
     signed["Authorization"] = aliyun_v3_authorization(access_key, names, signature)
     return signed
-
-
-# --- Alibaba Cloud RPC V1 (HMAC-SHA1) -------------------------------------------------------
-
-
-def aliyun_rpc_string_to_sign(method, params):
-    """``params``: pairs or a dict of every query and form parameter except ``Signature``."""
-    items = params.items() if isinstance(params, dict) else params
-    canonical = "&".join(
-        "%s=%s" % kv for kv in sorted((percent_encode(k), percent_encode(v)) for k, v in items if k != "Signature"))
-    return "%s&%s&%s" % (method.upper(), percent_encode("/"), percent_encode(canonical))
-
-
-def aliyun_rpc_signature(secret, method, params):
-    digest = hmac.new(_bytes(secret + "&"), _bytes(aliyun_rpc_string_to_sign(method, params)), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode("ascii")

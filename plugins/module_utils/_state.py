@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Controller-side state of a rotation: the lock and the JSON record (never a password).
+"""PRIVATE: controller-side state of a rotation: the lock and the JSON record (never a password).
 
 Under ``state_dir`` a credential ``<name>`` has:
 
@@ -17,7 +17,9 @@ Under ``state_dir`` a credential ``<name>`` has:
   and a short history of earlier rotations.
 
 Every read-modify-write holds an exclusive ``flock`` on ``<name>.guard``, so two controllers
-processes on one machine never interleave. Nothing here accepts or stores a password.
+processes on one machine never interleave. The files are kept with :mod:`_files` (0700
+directory, ``flock``, atomic 0600 writes); :mod:`_process` says whether a lock's process lives.
+Nothing here accepts or stores a password.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -28,34 +30,43 @@ import contextlib
 import copy
 import datetime
 import errno
-import fcntl
-import json
 import os
 import re
 import socket
-import tempfile
+
+from ansible_collections.credrotate.cloud.plugins.module_utils import _files
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
+from ansible_collections.credrotate.cloud.plugins.module_utils._process import controller_process, process_alive
 
 FORMAT_VERSION = 1
 HISTORY_LIMIT = 20
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 FINAL_STATUSES = ("completed", "rolled_back", "failed")
 STATUSES = ("in_progress",) + FINAL_STATUSES
-# Program names (basename of argv[0], or of argv[1] when argv[0] is a Python interpreter) that
-# count as "the controlling Ansible process" when walking up from the module's process.
-CONTROLLER_PROGRAMS = ("ansible-playbook", "ansible", "ansible-console", "ansible-pull", "ansible-runner")
 TARGET_FIELDS = ("target", "kind", "outcome", "status", "request_id", "error_code", "error_msg")
 
 
-class StateError(Exception):
+class StateError(CollectionError):
     """The state files cannot be used; the message names the file and the reason."""
+
+    code = "StateError"
+    kind = "state"
 
 
 class LockedError(StateError):
     """Another live process holds the lock (``holder`` is its lock content)."""
 
+    code = "Locked"
+    kind = "busy"
+
     def __init__(self, message, holder):
         super(LockedError, self).__init__(message)
         self.holder = holder
+
+    def failure_dict(self, msg=None):
+        result = super(LockedError, self).failure_dict(msg)
+        result.update(lock=self.holder, record=None)
+        return result
 
 
 def utc_now():
@@ -66,106 +77,7 @@ def iso(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# -- processes -------------------------------------------------------------------------------
-
-
-def _read_proc(pid, leaf):
-    try:
-        with open("/proc/%d/%s" % (pid, leaf), "rb") as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
-def process_start_time(pid):
-    """Start time of ``pid`` in clock ticks since boot (``/proc/<pid>/stat`` field 22), or None."""
-    raw = _read_proc(pid, "stat")
-    if raw is None:
-        return None
-    text = raw.decode("utf-8", "replace")
-    # The command name (field 2) is in parentheses and may contain spaces or ')'.
-    fields = text[text.rfind(")") + 2:].split()
-    try:
-        return int(fields[19])
-    except (IndexError, ValueError):
-        return None
-
-
-def _parent(pid):
-    raw = _read_proc(pid, "stat")
-    if raw is None:
-        return None
-    text = raw.decode("utf-8", "replace")
-    fields = text[text.rfind(")") + 2:].split()
-    try:
-        return int(fields[1])
-    except (IndexError, ValueError):
-        return None
-
-
-def _program(pid):
-    raw = _read_proc(pid, "cmdline")
-    if not raw:
-        return None
-    argv = [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
-    if not argv:
-        return None
-    names = [os.path.basename(argv[0])]
-    if names[0].startswith("python") and len(argv) > 1:
-        names.append(os.path.basename(argv[1]))
-    for name in names:
-        if name in CONTROLLER_PROGRAMS:
-            return name
-    return None
-
-
-def controller_process(start_pid=None):
-    """``(pid, start_time, program)`` of the outermost Ansible process above ``start_pid``.
-
-    The module runs in a short-lived worker forked by ``ansible-playbook`` (whose command line
-    is the same as its parent's), so the walk goes up past every process that is an Ansible
-    program and stops at the first one that is not. Without ``/proc`` or without an Ansible
-    ancestor, the direct parent is used (``program`` is then None).
-    """
-    pid = start_pid or os.getpid()
-    found = None
-    seen = set()
-    current = _parent(pid)
-    while current and current > 1 and current not in seen:
-        seen.add(current)
-        program = _program(current)
-        if program:
-            found = (current, program)
-        elif found:
-            break
-        current = _parent(current)
-    if found:
-        return found[0], process_start_time(found[0]), found[1]
-    parent = os.getppid()
-    return parent, process_start_time(parent), None
-
-
-def process_alive(pid, start_time):
-    """True when ``pid`` runs and (when known) started at ``start_time``; pid reuse counts as gone."""
-    try:
-        pid = int(pid)
-    except (TypeError, ValueError):
-        return False
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except OSError as exc:
-        if exc.errno == errno.ESRCH:
-            return False
-        # EPERM: it exists (another user's process).
-    if start_time is None:
-        return True
-    current = process_start_time(pid)
-    return current is None or current == start_time
-
-
-# -- files -----------------------------------------------------------------------------------
+# -- the store ------------------------------------------------------------------------------
 
 
 @contextlib.contextmanager
@@ -189,53 +101,20 @@ class StateStore(object):
     # -- plumbing --
 
     def ensure_dir(self):
-        if not os.path.isdir(self.state_dir):
-            try:
-                os.makedirs(self.state_dir, 0o700)
-            except OSError as exc:
-                if exc.errno != errno.EEXIST:
-                    raise StateError("cannot create the state directory %s: %s" % (self.state_dir, exc.strerror))
+        _files.ensure_dir(self.state_dir, StateError, "state directory")
 
     @contextlib.contextmanager
     def guard(self):
         self.ensure_dir()
-        try:
-            fd = os.open(self.guard_path, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise StateError("cannot open %s: %s" % (self.guard_path, exc.strerror))
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with _files.locked(self.guard_path, StateError, "state guard"):
             yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
     @staticmethod
     def _load_json(path, what):
-        try:
-            with open(path, "r") as handle:
-                return json.load(handle)
-        except (IOError, OSError) as exc:
-            if exc.errno == errno.ENOENT:
-                return None
-            raise StateError("cannot read the %s %s: %s" % (what, path, exc.strerror))
-        except ValueError:
-            raise StateError("the %s %s is not valid JSON" % (what, path))
+        return _files.read_json(path, StateError, what)
 
     def _write_atomic(self, path, document):
-        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=self.state_dir)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                json.dump(document, handle, indent=1, sort_keys=True)
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except (IOError, OSError) as exc:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise StateError("cannot write %s: %s" % (path, exc.strerror))
+        _files.write_atomic(path, _files.json_text(document, newline=True), StateError, "state record")
 
     # -- lock --
 
@@ -292,27 +171,12 @@ class StateStore(object):
             return True, me, stale
 
     def _write_lock(self, content, replace=False):
-        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(self.lock_path), dir=self.state_dir)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                json.dump(content, handle, indent=1, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if replace:
-                os.replace(tmp, self.lock_path)
-            else:
-                try:
-                    os.link(tmp, self.lock_path)  # atomic and exclusive, like O_EXCL
-                except OSError as exc:
-                    if exc.errno == errno.EEXIST:
-                        raise LockedError(self.describe_holder(self.read_lock() or {}), self.read_lock())
-                    raise
-                os.unlink(tmp)
-        except (IOError, OSError) as exc:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise StateError("cannot write the lock %s: %s" % (self.lock_path, exc.strerror))
+        """Write the lock: replace a stale one, or create it exclusively (never over a live one)."""
+        written = _files.write_atomic(self.lock_path, _files.json_text(content), StateError, "lock",
+                                      exclusive=not replace)
+        if not written:
+            held = self.read_lock()
+            raise LockedError(self.describe_holder(held or {}), held)
 
     def _mirror_lock(self, lock, stale):
         record = self._load_record()
@@ -451,3 +315,40 @@ class StateStore(object):
         entry["actions"][action] = new
         if new.get("request_id") and new["request_id"] not in record.setdefault("request_ids", []):
             record["request_ids"].append(new["request_id"])
+
+
+def run_action(params, check_mode=False):
+    """The ``rotation_state`` module: ``action`` ``read``, ``lock``, ``unlock`` or ``record`` on one credential.
+
+    ``params`` are the module's options. Returns the module's result with a ``warnings`` list (a
+    stale lock taken over, a lock left to another process); raises :class:`StateError`
+    (:class:`LockedError` when a live process holds the lock).
+    """
+    p = params
+    store = StateStore(p["state_dir"], p["name"])
+    warnings = []
+    if p["action"] == "read":
+        record, lock, lock_state = store.read()
+        return dict(changed=False, record=record, lock=lock, lock_state=lock_state, warnings=warnings)
+    if p["action"] == "lock":
+        changed, lock, stale = store.lock(p["rotation_id"], p["owner"], check_mode=check_mode)
+        record = store.read()[0]
+        result = dict(changed=changed, lock=lock, record=record, resumed_from_stale_lock=stale is not None,
+                      warnings=warnings)
+        if stale is not None:
+            result["stale_lock"] = stale
+            warnings.append("took over the stale lock of rotation %s of %s (pid %s, since %s): its process is gone"
+                            % (stale.get("rotation_id"), p["name"], stale.get("pid"), stale.get("since")))
+        return result
+    if p["action"] == "unlock":
+        changed, lock = store.unlock(p["rotation_id"], p["owner"], force=p["force"], check_mode=check_mode)
+        if lock is not None and not changed:
+            warnings.append("the lock of %s is held by another process (%s); left in place"
+                            % (p["name"], store.describe_holder(lock)))
+        record, remaining = store.read()[:2]
+        return dict(changed=changed, lock=remaining, record=record, warnings=warnings)
+    changed, record = store.record(
+        rotation_id=p["rotation_id"], step=p["step"], status=p["status"], targets=p["targets"],
+        request_ids=p["request_ids"], error=p["error"], clear_error=p["clear_error"], details=p["details"],
+        new_run=p["new_run"], check_mode=check_mode)
+    return dict(changed=changed, record=record, lock=record.get("lock"), warnings=warnings)

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""HTTP transport: one ``requests.Session`` (connection reuse), timeouts, TLS, proxies.
+"""PRIVATE: HTTP transport: one ``requests.Session`` (connection reuse), timeouts, TLS, proxies.
 
 The transport sends exactly the URL, headers and body it is given (they are already signed)
 and returns a small :class:`Response`. Failures without a response become

@@ -40,38 +40,10 @@ options:
         from O(old_password).
     type: str
     required: true
-  probe:
-    description:
-      - Whether to log in to the Redis data plane (redis-py C(AUTH), which never counts towards the lockout) to see
-        which password the instance has.
-      - V(auto) probes and carries on without the probe's answer when the address cannot be reached within
-        O(probe_timeout). V(always) fails, before any write, when it cannot be reached. V(never) does not probe;
-        then a wrong O(old_password) reaches the API and spends one of the five attempts.
-    type: str
-    choices: [auto, always, never]
-    default: auto
-  probe_host:
-    description:
-      - Address to probe instead of the C(ip) the instance reports (for example a tunnel or a load balancer).
-    type: str
-  probe_port:
-    description:
-      - Port to probe instead of the C(port) the instance reports, from 1 to 65535.
-    type: int
-  probe_timeout:
-    description:
-      - Seconds to wait for the Redis probe to connect and answer, from 1 to 600.
-    type: int
-    default: 5
-  ledger:
-    description:
-      - Path of a local ledger file recording, as a keyed fingerprint, the password this collection last set on the
-        instance (key C(dcs:<instance id>)).
-      - When the probe cannot tell (unreachable or O(probe=never)), an entry matching O(new_password) means the
-        instance is reported V(unchanged) and not written.
-    type: path
 extends_documentation_fragment:
   - credrotate.cloud.huaweicloud
+  - credrotate.cloud.probe
+  - credrotate.cloud.ledger
   - credrotate.cloud.attributes
   - credrotate.cloud.attributes.actiongroup_huaweicloud
 attributes:
@@ -94,6 +66,10 @@ attributes:
     platforms: huaweicloud
 requirements:
   - redis (the Python library, for the probe)
+notes:
+  - With O(probe=never), or when the probe cannot reach the instance and O(ledger) cannot tell either, a wrong
+    O(old_password) reaches the API and spends one of the five attempts before a lockout.
+  - The O(ledger) entry is keyed C(dcs:<instance id>).
 """
 
 EXAMPLES = r"""
@@ -215,13 +191,30 @@ http_status:
   type: int
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._dcs import ARGUMENT_SPEC, RULES, run
+from ansible_collections.credrotate.cloud.plugins.module_utils._dcs import run
+from ansible_collections.credrotate.cloud.plugins.module_utils._dcs_api import DcsApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
+from ansible_collections.credrotate.cloud.plugins.module_utils._probes import PROBE_ARGUMENT_SPEC, PROBE_RULES
+
+ARGUMENT_SPEC = dict(
+    PROBE_ARGUMENT_SPEC,
+    instance_id=dict(type="str", required=True),
+    old_password=dict(type="str", required=True, no_log=True),
+    new_password=dict(type="str", required=True, no_log=True),
+    ledger=dict(type="path"),
+)
+RULES = dict(PROBE_RULES, instance_id="dcs_instance_id")
 
 
 def main():
     module = HuaweiCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True)
-    run(module)
+    try:
+        result = run(module.params, DcsApi(module.client), module.prober("redis"), ledger=module.ledger(),
+                     check_mode=module.check_mode)
+        module.exit_json(**module.finish(result))
+    except CollectionError as err:
+        module.fail_from(err)
 
 
 if __name__ == "__main__":

@@ -195,14 +195,29 @@ missing:
   sample: []
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._drs import INFO_ARGUMENT_SPEC, INFO_RULES, run_info
+from ansible_collections.credrotate.cloud.plugins.module_utils._drs import run_info
+from ansible_collections.credrotate.cloud.plugins.module_utils._drs_api import DrsApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
+
+ARGUMENT_SPEC = dict(
+    jobs=dict(type="list", elements="str"),
+    name=dict(type="str"),
+    status=dict(type="str"),
+    db_use_type=dict(type="str", choices=["migration", "sync", "cloudDataGuard"]),
+    details=dict(type="bool", default=True),
+)
+RULES = {"jobs[]": "drs_job_id", "name": "text", "status": "text"}
 
 
 def main():
-    module = HuaweiCloudModule(argument_spec=INFO_ARGUMENT_SPEC, rules=INFO_RULES, supports_check_mode=True,
+    module = HuaweiCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True,
                                mutually_exclusive=[("jobs", "name"), ("jobs", "status"), ("jobs", "db_use_type")])
-    run_info(module)
+    try:
+        result = run_info(module.params, DrsApi(module.client))
+        module.exit_json(**module.finish(result))
+    except CollectionError as err:
+        module.fail_from(err)
 
 
 if __name__ == "__main__":

@@ -67,16 +67,9 @@ options:
       - The new database password for every item of O(jobs) that has no O(jobs[].password).
       - DRS has no password rules of its own; the database's rules apply.
     type: str
-  ledger:
-    description:
-      - Path of a local ledger file recording, as keyed fingerprints, the password each job endpoint last received
-        from this collection. Entries are keyed C(drs:<job id>:so) or C(drs:<job id>:ta).
-      - With a ledger, a job endpoint whose entry matches the desired password is reported V(unchanged) and not
-        written; each successful change is recorded at once.
-      - Without a ledger, every run writes every job endpoint and reports C(changed).
-    type: path
 extends_documentation_fragment:
   - credrotate.cloud.huaweicloud
+  - credrotate.cloud.ledger
   - credrotate.cloud.attributes
   - credrotate.cloud.attributes.actiongroup_huaweicloud
 attributes:
@@ -99,6 +92,8 @@ notes:
   - A job endpoint whose change failed is never retried within the run. A call whose response was lost (server error
     or timeout after the request was sent) is not resent either; its job endpoints are reported as failed with
     C(may_have_applied), and the ledger does not record them, so a re-run sends them again.
+  - The O(ledger) entries are keyed C(drs:<job id>:so) or C(drs:<job id>:ta). Without O(ledger), every run writes
+    every job endpoint and reports C(changed).
 """
 
 EXAMPLES = r"""
@@ -198,13 +193,37 @@ request_id:
   type: str
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._drs import PASSWORD_ARGUMENT_SPEC, PASSWORD_RULES, run_password
+from ansible_collections.credrotate.cloud.plugins.module_utils._drs import run_password
+from ansible_collections.credrotate.cloud.plugins.module_utils._drs_api import DrsApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
+
+ARGUMENT_SPEC = dict(
+    jobs=dict(type="list", elements="dict", required=True, options=dict(
+        id=dict(type="str", required=True),
+        endpoint=dict(type="str", required=True, choices=["source", "target"]),
+        password=dict(type="str", no_log=True),
+        kerberos=dict(type="dict", options=dict(
+            krb5_conf_file=dict(type="str"),
+            key_tab_file=dict(type="str", no_log=True),
+            domain_name=dict(type="str"),
+            user_principal=dict(type="str"),
+        )),
+    )),
+    password=dict(type="str", no_log=True),
+    ledger=dict(type="path"),
+)
+RULES = {"jobs[].id": "drs_job_id"}
 
 
 def main():
-    module = HuaweiCloudModule(argument_spec=PASSWORD_ARGUMENT_SPEC, rules=PASSWORD_RULES, supports_check_mode=True)
-    run_password(module)
+    module = HuaweiCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True)
+    try:
+        result = run_password(module.params, DrsApi(module.client), ledger=module.ledger(),
+                              check_mode=module.check_mode)
+        module.exit_json(**module.finish(result))
+    except CollectionError as err:
+        module.fail_from(err)
 
 
 if __name__ == "__main__":

@@ -200,13 +200,29 @@ request_ids:
   elements: str
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._dts import DtsModule, JOB_INFO_RULES, JOB_INFO_SPEC, run_job_info
+from ansible_collections.credrotate.cloud.plugins.module_utils._dts_api import JOB_TYPES, PAGE_SIZES, DtsApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._dts_info import run_job_info
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
+from ansible_collections.credrotate.cloud.plugins.module_utils._module import AlibabaCloudModule
+
+ARGUMENT_SPEC = dict(
+    jobs=dict(type="list", elements="str"),
+    job_type=dict(type="str", choices=list(JOB_TYPES)),
+    status=dict(type="str"),
+    page_size=dict(type="int", default=30, choices=list(PAGE_SIZES)),
+    concurrency=dict(type="int", default=8),
+)
+RULES = {"jobs[]": "dts_job_id", "status": "text", "concurrency": "concurrency"}
 
 
 def main():
-    module = DtsModule(argument_spec=JOB_INFO_SPEC, rules=JOB_INFO_RULES, supports_check_mode=True,
-                       mutually_exclusive=[("jobs", "job_type"), ("jobs", "status")])
-    module.exit_json(**run_job_info(module))
+    module = AlibabaCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True,
+                                mutually_exclusive=[("jobs", "job_type"), ("jobs", "status")])
+    try:
+        result = run_job_info(module.params, DtsApi(module.client))
+        module.exit_json(**module.finish(result))
+    except CollectionError as err:
+        module.fail_from(err)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ description:
 author: credrotate.cloud contributors (@credrotate)
 extends_documentation_fragment:
   - credrotate.cloud.alicloud
+  - credrotate.cloud.ledger
   - credrotate.cloud.attributes
   - credrotate.cloud.attributes.actiongroup_alicloud
 attributes:
@@ -114,18 +115,12 @@ options:
       - The maximum number of DTS calls in flight at once, for the preflight reads and for the changes. From 1 to 64.
     type: int
     default: 8
-  ledger:
-    description:
-      - Path of a local ledger file that records, as keyed HMAC fingerprints, the password each job endpoint last
-        received. An endpoint recorded with this password gets no call and is reported V(unchanged).
-      - The file (mode 0600) and its key file C(<ledger>.key) are created on first use; the directory too.
-      - Off by default.
-    type: path
 notes:
   - The results tell each endpoint's outcome. V(updated) means the change was made, or (in check mode) would be made.
     V(unchanged) means the endpoint already had this password, by the ledger or by DTS's own answer. V(failed) means
     the change failed. V(skipped) means nothing was sent because the preflight failed.
   - If any endpoint fails, the task fails after every endpoint was tried, with every endpoint's result.
+  - The O(ledger) entries are keyed C(dts:<job id>:<direction>:<src|dest>:<user>).
 seealso:
   - module: credrotate.cloud.dts_job_info
   - name: ModifyDtsJobPassword API reference
@@ -269,17 +264,36 @@ may_have_applied:
   type: bool
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._dts import (
-    JOB_PASSWORD_RULES,
-    JOB_PASSWORD_SPEC,
-    DtsModule,
-    run_job_password,
+from ansible_collections.credrotate.cloud.plugins.module_utils._dts import run_job_password
+from ansible_collections.credrotate.cloud.plugins.module_utils._dts_api import DtsApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
+from ansible_collections.credrotate.cloud.plugins.module_utils._module import AlibabaCloudModule
+
+ARGUMENT_SPEC = dict(
+    jobs=dict(type="list", elements="dict", required=True, options=dict(
+        id=dict(type="str", required=True),
+        endpoint=dict(type="str", required=True, choices=["source", "destination"]),
+        user=dict(type="str"),
+        direction=dict(type="str", default="forward", choices=["forward", "reverse"]),
+        password=dict(type="str", no_log=True),
+    )),
+    password=dict(type="str", no_log=True),
+    password_policy=dict(type="list", elements="str", default=[], no_log=False,
+                         choices=["gaussdb_mysql", "dcs", "dcs_otc"]),
+    concurrency=dict(type="int", default=8),
+    ledger=dict(type="path"),
 )
+RULES = {"jobs[].id": "dts_job_id", "jobs[].user": "db_user", "concurrency": "concurrency"}
 
 
 def main():
-    module = DtsModule(argument_spec=JOB_PASSWORD_SPEC, rules=JOB_PASSWORD_RULES, supports_check_mode=True)
-    module.exit_json(**run_job_password(module))
+    module = AlibabaCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True)
+    try:
+        result = run_job_password(module.params, DtsApi(module.client), ledger=module.ledger(),
+                                  check_mode=module.check_mode, diff=module.module._diff)
+        module.exit_json(**module.finish(result))
+    except CollectionError as err:
+        module.fail_from(err)
 
 
 if __name__ == "__main__":

@@ -32,36 +32,10 @@ options:
         letters, digits and the specials C(~!@#$%^*-_=+?,()&); not a common weak password.
     type: str
     required: true
-  probe:
-    description:
-      - Whether to log in to the instance (MySQL protocol) to see if O(password) is already set.
-      - V(auto) probes and carries on without the probe's answer when the address cannot be reached within
-        O(probe_timeout). V(always) fails, before any write, when it cannot be reached. V(never) does not probe.
-    type: str
-    choices: [auto, always, never]
-    default: auto
-  probe_host:
-    description:
-      - Address to probe instead of the first C(private_write_ips) the instance reports.
-    type: str
-  probe_port:
-    description:
-      - Port to probe instead of the C(port) the instance reports, from 1 to 65535.
-    type: int
-  probe_timeout:
-    description:
-      - Seconds to wait for the probe to connect and log in, from 1 to 600.
-    type: int
-    default: 5
-  ledger:
-    description:
-      - Path of a local ledger file recording, as a keyed fingerprint, the password this collection last set (key
-        C(gaussdb:<instance id>:root)).
-      - When the probe cannot tell (unreachable or O(probe=never)), an entry matching O(password) means the instance
-        is reported V(unchanged) and not written.
-    type: path
 extends_documentation_fragment:
   - credrotate.cloud.huaweicloud
+  - credrotate.cloud.probe
+  - credrotate.cloud.ledger
   - credrotate.cloud.attributes
   - credrotate.cloud.attributes.actiongroup_huaweicloud
 attributes:
@@ -82,6 +56,10 @@ attributes:
     platforms: huaweicloud
 requirements:
   - PyMySQL (for the probe)
+notes:
+  - The probe logs in as the instance's administrator (C(db_user_name), normally C(root)) at its first
+    C(private_write_ips).
+  - The O(ledger) entry is keyed C(gaussdb:<instance id>:root).
 """
 
 EXAMPLES = r"""
@@ -173,17 +151,29 @@ http_status:
   type: int
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb import (
-    INSTANCE_RULES,
-    INSTANCE_ARGUMENT_SPEC,
-    run_instance_password,
-)
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
+from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb import run_instance_password
+from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb_api import GaussDbApi
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
+from ansible_collections.credrotate.cloud.plugins.module_utils._probes import PROBE_ARGUMENT_SPEC, PROBE_RULES
+
+ARGUMENT_SPEC = dict(
+    PROBE_ARGUMENT_SPEC,
+    instance_id=dict(type="str", required=True),
+    password=dict(type="str", required=True, no_log=True),
+    ledger=dict(type="path"),
+)
+RULES = dict(PROBE_RULES, instance_id="gaussdb_instance_id")
 
 
 def main():
-    module = HuaweiCloudModule(argument_spec=INSTANCE_ARGUMENT_SPEC, rules=INSTANCE_RULES, supports_check_mode=True)
-    run_instance_password(module)
+    module = HuaweiCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True)
+    try:
+        result = run_instance_password(module.params, GaussDbApi(module.client), module.prober("mysql"),
+                                       ledger=module.ledger(), check_mode=module.check_mode)
+        module.exit_json(**module.finish(result))
+    except CollectionError as err:
+        module.fail_from(err)
 
 
 if __name__ == "__main__":

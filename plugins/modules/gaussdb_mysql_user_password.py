@@ -64,39 +64,10 @@ options:
         as possibly applied.
     type: int
     default: 600
-  probe:
-    description:
-      - Whether to log in as each user (MySQL protocol) to see if its password is already set.
-      - A probe proves something about C(name@host) only when the instance has a single account named C(name),
-        because MySQL chooses the account by the client's address. Users that share a name with another
-        account are not probed.
-      - V(auto) probes and carries on without the probe's answer when the address cannot be reached within
-        O(probe_timeout). V(always) fails, before any write, when it cannot be reached. V(never) does not probe.
-    type: str
-    choices: [auto, always, never]
-    default: auto
-  probe_host:
-    description:
-      - Address to probe instead of the first C(private_write_ips) the instance reports.
-    type: str
-  probe_port:
-    description:
-      - Port to probe instead of the C(port) the instance reports, from 1 to 65535.
-    type: int
-  probe_timeout:
-    description:
-      - Seconds to wait for each probe to connect and log in, from 1 to 600.
-    type: int
-    default: 5
-  ledger:
-    description:
-      - Path of a local ledger file recording, as keyed fingerprints, the password this collection last set for each
-        account (key C(gaussdb:<instance id>:user:<name>@<host>)).
-      - When the probe cannot tell, an entry matching the desired password means the user is reported V(unchanged)
-        and not written.
-    type: path
 extends_documentation_fragment:
   - credrotate.cloud.huaweicloud
+  - credrotate.cloud.probe
+  - credrotate.cloud.ledger
   - credrotate.cloud.attributes
   - credrotate.cloud.attributes.actiongroup_huaweicloud
 attributes:
@@ -118,6 +89,11 @@ attributes:
     platforms: huaweicloud
 requirements:
   - PyMySQL (for the probe)
+notes:
+  - A probe logs in as C(name) and proves something about C(name@host) only when the instance has a single account
+    named C(name), because MySQL chooses the account by the client's address. Users that share a name with another
+    account are not probed.
+  - The O(ledger) entries are keyed C(gaussdb:<instance id>:user:<name>@<host>).
 """
 
 EXAMPLES = r"""
@@ -233,13 +209,37 @@ error:
       type: str
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb import USER_ARGUMENT_SPEC, USER_RULES, run_user_password
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
+from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb_api import GaussDbApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb_users import run_user_password
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
+from ansible_collections.credrotate.cloud.plugins.module_utils._probes import PROBE_ARGUMENT_SPEC, PROBE_RULES
+
+ARGUMENT_SPEC = dict(
+    PROBE_ARGUMENT_SPEC,
+    instance_id=dict(type="str", required=True),
+    users=dict(type="list", elements="dict", required=True, options=dict(
+        name=dict(type="str", required=True),
+        host=dict(type="str", default="%"),
+        password=dict(type="str", no_log=True),
+    )),
+    password=dict(type="str", no_log=True),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=600),
+    ledger=dict(type="path"),
+)
+RULES = dict(PROBE_RULES, instance_id="gaussdb_instance_id", wait_timeout="wait_timeout",
+             **{"users[].name": "gaussdb_user", "users[].host": "db_host"})
 
 
 def main():
-    module = HuaweiCloudModule(argument_spec=USER_ARGUMENT_SPEC, rules=USER_RULES, supports_check_mode=True)
-    run_user_password(module)
+    module = HuaweiCloudModule(argument_spec=ARGUMENT_SPEC, rules=RULES, supports_check_mode=True)
+    try:
+        result = run_user_password(module.params, GaussDbApi(module.client), module.prober("mysql"),
+                                   ledger=module.ledger(), check_mode=module.check_mode)
+        module.exit_json(**module.finish(result))
+    except CollectionError as err:
+        module.fail_from(err)
 
 
 if __name__ == "__main__":

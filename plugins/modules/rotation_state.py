@@ -240,8 +240,9 @@ stale_lock:
   type: dict
 """
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._module import guarded_module
-from ansible_collections.credrotate.cloud.plugins.module_utils._state import LockedError, StateError, StateStore
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
+from ansible_collections.credrotate.cloud.plugins.module_utils._module import fail, guarded_module
+from ansible_collections.credrotate.cloud.plugins.module_utils._state import run_action
 
 
 def main():
@@ -275,38 +276,14 @@ def main():
         ),
         supports_check_mode=True,
     )
-    p = module.params
     try:
-        store = StateStore(p["state_dir"], p["name"])
-        if p["action"] == "read":
-            record, lock, lock_state = store.read()
-            module.exit_json(changed=False, record=record, lock=lock, lock_state=lock_state)
-        if p["action"] == "lock":
-            try:
-                changed, lock, stale = store.lock(p["rotation_id"], p["owner"], check_mode=module.check_mode)
-            except LockedError as err:
-                module.fail_json(msg="%s" % err, lock=err.holder, record=None)
-            record, dummy, dummy = store.read()
-            result = dict(changed=changed, lock=lock, record=record, resumed_from_stale_lock=stale is not None)
-            if stale is not None:
-                result["stale_lock"] = stale
-                module.warn("took over the stale lock of rotation %s of %s (pid %s, since %s): its process is gone"
-                            % (stale.get("rotation_id"), p["name"], stale.get("pid"), stale.get("since")))
-            module.exit_json(**result)
-        if p["action"] == "unlock":
-            changed, lock = store.unlock(p["rotation_id"], p["owner"], force=p["force"], check_mode=module.check_mode)
-            if lock is not None and not changed:
-                module.warn("the lock of %s is held by another process (%s); left in place"
-                            % (p["name"], store.describe_holder(lock)))
-            record, remaining, dummy = store.read()
-            module.exit_json(changed=changed, lock=remaining, record=record)
-        changed, record = store.record(
-            rotation_id=p["rotation_id"], step=p["step"], status=p["status"], targets=p["targets"],
-            request_ids=p["request_ids"], error=p["error"], clear_error=p["clear_error"], details=p["details"],
-            new_run=p["new_run"], check_mode=module.check_mode)
-        module.exit_json(changed=changed, record=record, lock=record.get("lock"))
-    except StateError as err:
-        module.fail_json(msg="%s" % err)
+        result = run_action(module.params, check_mode=module.check_mode)
+    except CollectionError as err:
+        fail(module, err)
+    else:
+        for text in result.pop("warnings"):
+            module.warn(text)
+        module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -121,8 +121,9 @@ class Engine:
                 out.append(result["request_id"])
         return out
 
-    def call(self, name, args, check=False):
-        result = self.services.call(name, args, check_mode=check)
+    def call(self, name, args, check=False, preflight_done=False):
+        extra = {"preflight_done": True} if preflight_done else {}
+        result = self.services.call(name, args, check_mode=check, **extra)
         if result.get("changed") and not check:
             self.changed = True
         return result
@@ -398,7 +399,8 @@ class Engine:
     def _propagate(self, password, action):
         results, problems, ids = [], [], []
         if self.drs:
-            drs = self.call("drs_job_password", self._jobs_args(self.drs, password, "drs"))
+            # (the preflight step read every job of this run moments ago: the services do not read them again)
+            drs = self.call("drs_job_password", self._jobs_args(self.drs, password, "drs"), preflight_done=True)
             results += change_entries("drs", action, drs.get("results"))
             ids += self.ids(drs)
             if drs.get("failed"):
@@ -407,7 +409,7 @@ class Engine:
             args = self._jobs_args(self.dts, password, "dts")
             if action == "propagate":
                 args["password_policy"] = [self.owner.policy]
-            dts = self.call("dts_job_password", args)
+            dts = self.call("dts_job_password", args, preflight_done=True)
             results += change_entries("dts", action, dts.get("results"))
             ids += self.ids(dts)
             if dts.get("failed"):
@@ -564,8 +566,10 @@ class Engine:
             out["changed"] = any(p.get("outcome") == "updated" for p in self.plan)
         elif self.locked and self.mode is not None and self.record:
             out["record"] = self.record
-            # nothing to do: one line, not the table of an earlier run's updates
-            out["summary"] = summary_lines(self.record, self.name, note)[:1 if self.mode == "done" else None]
+            out["summary"] = summary_lines(self.record, self.name, note)
+            if self.mode == "done":  # not the table of an earlier run's updates
+                out["summary"] = out["summary"][:1] + ["nothing was changed; the record keeps what rotation %s did"
+                                                       % self.rotation_id]
         if failure:
             out.update(failed=True, msg=failure)
         return out

@@ -5,12 +5,14 @@
 
 """PRIVATE: per-target record entries from service results, and the texts a person reads.
 
-One key scheme names a target everywhere: ``owner``, ``drs:<job>:<endpoint>``,
+One key scheme names a target everywhere (:mod:`_targets`): ``owner``, ``drs:<job>:<endpoint>``,
 ``dts:<job>:<endpoint>:<direction>``. Health is looked up by key (a dict), so building the entries
 of K dependants is linear in K.
 """
 
 import datetime
+
+from ansible_collections.credrotate.cloud.plugins.module_utils._targets import record_key, record_label
 
 DRS_FAILED_SUFFIX = "_FAILED"
 DTS_FAILED = frozenset(s.lower() for s in ("Failed", "MigrationFailed", "InitializeFailed", "PrecheckFailed",
@@ -18,20 +20,8 @@ DTS_FAILED = frozenset(s.lower() for s in ("Failed", "MigrationFailed", "Initial
 SUMMARY_ACTIONS = ("set", "propagate", "verify", "rollback", "rollback_verify")
 
 
-def target_key(kind, job_id, endpoint, direction=None):
-    if kind == "dts":
-        return "dts:%s:%s:%s" % (job_id, endpoint, direction or "forward")
-    return "drs:%s:%s" % (job_id, endpoint)
-
-
-def target_label(kind, job_id, endpoint, direction=None):
-    if kind == "dts":
-        return "DTS job %s %s%s" % (job_id, endpoint, " (reverse)" if direction == "reverse" else "")
-    return "DRS job %s %s" % (job_id, endpoint)
-
-
 def entry(kind, action, job_id, endpoint, direction=None, **fields):
-    out = {"key": target_key(kind, job_id, endpoint, direction), "target": target_label(kind, job_id, endpoint, direction),
+    out = {"key": record_key(kind, job_id, endpoint, direction), "target": record_label(kind, job_id, endpoint, direction),
            "kind": kind, "action": action}
     for name, value in fields.items():
         if value is not None and value != "":

@@ -3,112 +3,136 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""PRIVATE: the collection's service logic, called in process by the rotation engine.
+"""PRIVATE: the collection's services, called in process by the rotation engine.
 
-:meth:`Services.call` runs what a module runs (same argument spec, defaults, environment
-fallbacks and :mod:`_validate` rules, same service code) with the options of one cloud
-(``huaweicloud`` or ``alicloud`` dicts, like ``module_defaults`` of the action groups) merged
-with the call's own, and returns the module's result dict (``failed: true`` on failure) instead
-of printing it. Transports (HTTP connection pools) are shared between calls of one engine run.
+:meth:`Services.call` does what a module's ``main()`` does, without a module: the module's
+argument spec (defaults, environment fallbacks) and :mod:`_validate` rules over the options of one
+cloud (``huaweicloud`` or ``alicloud`` dicts, like ``module_defaults`` of the action groups) merged
+with the call's own; then the API adapter, prober and ledger, and the service function. It returns
+the service's result, or on a :class:`_errors.CollectionError` the one structured failure
+(:func:`_errors.failure_result`) with ``failed: true``; every secret redacted. HTTP connection pools
+are shared between the calls of one engine run; IAM tokens are cached by the client for the process.
 """
 
 import threading
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.credrotate.cloud.plugins.module_utils import _dcs, _drs, _dts, _gaussdb
-from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
+from ansible_collections.credrotate.cloud.plugins.module_utils import _dcs, _drs, _dts, _dts_info, _gaussdb
+from ansible_collections.credrotate.cloud.plugins.module_utils import _gaussdb_users
+from ansible_collections.credrotate.cloud.plugins.module_utils._dcs_api import DcsApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._drs_api import DrsApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._dts_api import DtsApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError, failure_result, redact_data
+from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb_api import GaussDbApi
+from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import open_ledger
+from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule, AlibabaCloudModule
+from ansible_collections.credrotate.cloud.plugins.module_utils._probes import Prober
+from ansible_collections.credrotate.cloud.plugins.module_utils._retry import Retry
 from ansible_collections.credrotate.cloud.plugins.module_utils._transport import DEFAULT_POOL_SIZE, Transport
 from ansible_collections.credrotate.cloud.plugins.module_utils._validate import summary, value_problems
+from ansible_collections.credrotate.cloud.plugins.modules import (
+    dcs_instance_password,
+    drs_job_info,
+    drs_job_password,
+    dts_job_info,
+    dts_job_password,
+    gaussdb_mysql_instance_password,
+    gaussdb_mysql_user_password,
+)
 
-# name -> (module class, argument spec, validation rules, service entry point)
+
+def _drs_password(params, client, _prober, ledger, check_mode, preflight_done=False):
+    return _drs.run_password(params, DrsApi(client), ledger=ledger, check_mode=check_mode,
+                             preflight_done=preflight_done)
+
+
+def _drs_info(params, client, _prober, _ledger, _check_mode):
+    return _drs.run_info(params, DrsApi(client))
+
+
+def _dts_password(params, client, _prober, ledger, check_mode, preflight_done=False):
+    return _dts.run_job_password(params, DtsApi(client), ledger=ledger, check_mode=check_mode,
+                                 preflight_done=preflight_done)
+
+
+def _dts_info_call(params, client, _prober, _ledger, _check_mode):
+    return _dts_info.run_job_info(params, DtsApi(client))
+
+
+def _dcs_password(params, client, prober, ledger, check_mode):
+    return _dcs.run(params, DcsApi(client), prober, ledger=ledger, check_mode=check_mode)
+
+
+def _root_password(params, client, prober, ledger, check_mode):
+    return _gaussdb.run_instance_password(params, GaussDbApi(client), prober, ledger=ledger, check_mode=check_mode)
+
+
+def _user_password(params, client, prober, ledger, check_mode):
+    return _gaussdb_users.run_user_password(params, GaussDbApi(client), prober, ledger=ledger, check_mode=check_mode)
+
+
+# name -> (module class (shared spec and rules, client), the module (its ARGUMENT_SPEC, RULES), probe kind, call)
 SERVICES = {
-    "drs_job_password": (HuaweiCloudModule, _drs.PASSWORD_ARGUMENT_SPEC, _drs.PASSWORD_RULES, _drs.run_password),
-    "drs_job_info": (HuaweiCloudModule, _drs.INFO_ARGUMENT_SPEC, _drs.INFO_RULES, _drs.run_info),
-    "dts_job_password": (_dts.DtsModule, _dts.JOB_PASSWORD_SPEC, _dts.JOB_PASSWORD_RULES, _dts.run_job_password),
-    "dts_job_info": (_dts.DtsModule, _dts.JOB_INFO_SPEC, _dts.JOB_INFO_RULES, _dts.run_job_info),
-    "dcs_instance_password": (HuaweiCloudModule, _dcs.ARGUMENT_SPEC, _dcs.RULES, _dcs.run),
-    "gaussdb_mysql_instance_password": (HuaweiCloudModule, _gaussdb.INSTANCE_ARGUMENT_SPEC, _gaussdb.INSTANCE_RULES,
-                                        _gaussdb.run_instance_password),
-    "gaussdb_mysql_user_password": (HuaweiCloudModule, _gaussdb.USER_ARGUMENT_SPEC, _gaussdb.USER_RULES,
-                                    _gaussdb.run_user_password),
+    "drs_job_password": (HuaweiCloudModule, drs_job_password, None, _drs_password),
+    "drs_job_info": (HuaweiCloudModule, drs_job_info, None, _drs_info),
+    "dts_job_password": (AlibabaCloudModule, dts_job_password, None, _dts_password),
+    "dts_job_info": (AlibabaCloudModule, dts_job_info, None, _dts_info_call),
+    "dcs_instance_password": (HuaweiCloudModule, dcs_instance_password, "redis", _dcs_password),
+    "gaussdb_mysql_instance_password": (HuaweiCloudModule, gaussdb_mysql_instance_password, "mysql", _root_password),
+    "gaussdb_mysql_user_password": (HuaweiCloudModule, gaussdb_mysql_user_password, "mysql", _user_password),
 }
-
-
-class _Exit(Exception):
-    def __init__(self, result):
-        super().__init__("module exit")
-        self.result = result
-
-
-class _Recorder:
-    """Stands in for ``AnsibleModule`` under the module base: keeps the result instead of printing it."""
-
-    def __init__(self, name, params, check_mode, no_log_values):
-        self._name = "credrotate.cloud." + name
-        self.params = params
-        self.check_mode = check_mode
-        self.no_log_values = set(no_log_values)
-        self.warnings = []
-        self._diff = False
-
-    def warn(self, warning):
-        self.warnings.append(warning)
-
-    def exit_json(self, **result):
-        result.setdefault("changed", False)
-        raise _Exit(result)
-
-    def fail_json(self, **result):
-        result["failed"] = True
-        raise _Exit(result)
 
 
 class Services:
     """Calls the collection's services with the options of the two clouds."""
 
     def __init__(self, huaweicloud=None, alicloud=None):
-        self.options = {"huaweicloud": dict(huaweicloud or {}), "alicloud": dict(alicloud or {})}
+        self.options = {HuaweiCloudModule: dict(huaweicloud or {}), AlibabaCloudModule: dict(alicloud or {})}
         self._transports = {}
         self._lock = threading.Lock()
         self.secrets = set()
 
-    def call(self, name, args, check_mode=False):
-        """The result dict of service ``name`` with ``args``; ``failed`` is true when it failed."""
-        module_class, spec, rules, entry = SERVICES[name]
-        cloud = "alicloud" if name.startswith("dts") else "huaweicloud"
+    def call(self, name, args, check_mode=False, preflight_done=False):
+        """The result dict of service ``name`` with ``args``; ``failed`` is true when it failed.
+
+        ``preflight_done`` (DRS and DTS password services): the engine's preflight read these jobs
+        in this run; the service does not read them again before writing.
+        """
+        module_class, module, probe_kind, run = SERVICES[name]
         shared = module_class.shared_spec
-        params = dict((k, v) for k, v in self.options[cloud].items() if k in shared)
+        params = dict((k, v) for k, v in self.options[module_class].items() if k in shared)
         params.update(args)
-        full_spec = dict(shared, **spec)
-        validated = ArgumentSpecValidator(full_spec).validate(params)
+        validated = ArgumentSpecValidator(dict(shared, **module.ARGUMENT_SPEC)).validate(params)
         self.secrets.update(v for v in validated._no_log_values if isinstance(v, str) and v)
         if validated.error_messages:
-            return self._invalid(name, "%s" % validated.errors.msg, [])
-        problems = value_problems(validated.validated_parameters, dict(module_class.shared_rules, **rules))
+            return self._invalid("%s" % validated.errors.msg, [])
+        params = validated.validated_parameters
+        problems = value_problems(params, dict(module_class.shared_rules, **module.RULES))
         if problems:
-            return self._invalid(name, summary(problems, "credrotate.cloud." + name), [p[1] for p in problems])
-        recorder = _Recorder(name, validated.validated_parameters, check_mode, validated._no_log_values)
-        module = module_class.__new__(module_class)
-        module._module, module._client, module._secrets = recorder, None, set()
-        module.transport = lambda: self._transport(validated.validated_parameters, name)
+            return self._invalid(summary(problems, "credrotate.cloud." + name), [p[1] for p in problems])
+        client = None
         try:
-            result = entry(module)
-            if result is not None:  # entry points that return their result instead of exiting
-                recorder.exit_json(**result)
-            result = {"changed": False}
-        except _Exit as done:
-            result = done.result
-        self.secrets.update(module.secrets())
-        if recorder.warnings:
-            result.setdefault("warnings", []).extend(recorder.warnings)
-        return module.redact(result)
+            client = module_class.client_class(params, self._transport(params),
+                                               Retry(attempts=params.get("retries"),
+                                                     deadline=params.get("retry_deadline")))
+            prober = Prober.from_params(params, probe_kind) if probe_kind else None
+            extra = {"preflight_done": True} if preflight_done else {}
+            result = run(params, client, prober, open_ledger(params.get("ledger")), check_mode, **extra)
+            result["warnings"] = list(result.get("warnings") or []) + list(getattr(prober, "warnings", None) or [])
+        except CollectionError as err:
+            result = dict(failure_result(err), failed=True)
+            result.setdefault("changed", False)
+        if client is not None:
+            self.secrets.update(v for v in client.secrets if v)
+        return redact_data(result, self.secrets)
 
-    def _invalid(self, name, msg, invalid):
+    @staticmethod
+    def _invalid(msg, invalid):
         return {"failed": True, "changed": False, "msg": msg, "invalid": invalid,
                 "error": {"code": "InvalidParameter", "message": msg, "kind": "validation"}}
 
-    def _transport(self, params, name):
+    def _transport(self, params):
         pool = max(DEFAULT_POOL_SIZE, params.get("concurrency") or 0)
         key = (params.get("timeout"), params.get("validate_certs", True), params.get("ca_path"), pool)
         with self._lock:

@@ -8,7 +8,8 @@ Routing
     ``DescribeDtsJobDetail``, ``DescribeDtsJobs``.
 
 Authentication (:class:`AlibabaGateway`), verified for real with the collection's own signing
-functions (``plugins/module_utils/_signing.py``):
+functions (``plugins/module_utils/_signing.py``, with the parsers and the legacy RPC signature of
+``emulator/verify.py``):
 
 * V3 ``ACS3-HMAC-SHA256``: the ``Authorization`` header is parsed, the canonical request is
   rebuilt from *its* ``SignedHeaders`` list (the SDK signs every header it sends), the query
@@ -170,6 +171,7 @@ from urllib.parse import urlencode, urlsplit
 
 from emulator.core import Gateway, Response, Service
 from emulator.signing import signing
+from emulator import verify
 
 API_VERSION = "2020-01-01"
 MAX_CLOCK_SKEW = 900
@@ -354,7 +356,7 @@ class AlibabaGateway(Gateway):
             return pop_error(req, 400, "IncompleteSignature",
                              "The request signature does not conform to Aliyun standards: "
                              "only ACS3-HMAC-SHA256 is supported.")
-        parsed = signing.parse_aliyun_v3_authorization(authorization)
+        parsed = verify.parse_aliyun_v3_authorization(authorization)
         if parsed is None:
             return pop_error(req, 400, "IncompleteSignature",
                              "The request signature does not conform to Aliyun standards: malformed Authorization.")
@@ -411,7 +413,7 @@ class AlibabaGateway(Gateway):
         if denied:
             return denied
         signed = [(k, v) for k, v in all_params(req) if k != "Signature"]
-        expected = signing.aliyun_rpc_signature(key["secret"], req.method, signed)
+        expected = verify.aliyun_rpc_signature(key["secret"], req.method, signed)
         if not hmac.compare_digest(expected, params["Signature"]):
             return pop_error(req, 400, "SignatureDoesNotMatch", "Specified signature does not match our calculation.")
         denied = self._check_token(req, key, params.get("SecurityToken"))
@@ -907,7 +909,7 @@ class PopClient:
             if self.security_token:
                 common.append(("SecurityToken", self.security_token))
             query = common + query
-            query.append(("Signature", signing.aliyun_rpc_signature(self.secret, method, query + form_pairs)))
+            query.append(("Signature", verify.aliyun_rpc_signature(self.secret, method, query + form_pairs)))
             signed = extra
         return {"method": method, "query": query, "headers": signed, "body": body}
 

@@ -21,6 +21,7 @@ import uuid
 
 from emulator.core import Gateway, Response, Service
 from emulator.signing import signing
+from emulator import verify
 
 AKSK_LOCK_FAILURES = 5
 AKSK_LOCK_SECONDS = 300
@@ -85,7 +86,7 @@ class HuaweiGateway(Gateway):
 
     def _aksk(self, req, authorization):
         iam = self.iam
-        parsed = signing.parse_huawei_authorization(authorization)
+        parsed = verify.parse_huawei_authorization(authorization)
         if parsed is None:
             return huawei_error(401, "APIGW.0301", "Incorrect IAM authentication information: Authorization header is malformed")
         access, names, signature = parsed

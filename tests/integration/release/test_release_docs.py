@@ -100,16 +100,16 @@ def test_relative_links_resolve(page):
 
 
 def test_troubleshooting_names_every_error_code():
-    from ansible_collections.credrotate.cloud.plugins.module_utils import _alibaba, _dts, _huawei
+    from ansible_collections.credrotate.cloud.plugins.module_utils import _alibaba, _dts_api, _huawei_errors
 
     codes = set(PATTERN_CODES)
     for name in ("TOKEN_EXPIRED", "AUTH", "THROTTLED", "BUSY", "PRECONDITION", "POLICY", "NOT_FOUND", "SERVER"):
-        codes.update(getattr(_huawei, name))
-    codes.update(_huawei.LEGACY_CODES)
-    codes.update(_huawei.LEGACY_CODES.values())
+        codes.update(getattr(_huawei_errors, name))
+    codes.update(_huawei_errors.LEGACY_CODES)
+    codes.update(_huawei_errors.LEGACY_CODES.values())
     codes.update(_alibaba.AUTH_CODES)
     codes.update(_alibaba.SERVER_CODES)
-    codes.add(_dts.PASSWORD_SAME)
+    codes.add(_dts_api.PASSWORD_SAME)
     # The modules' own codes: the first argument of an error class, and result codes set literally.
     for path in glob.glob(os.path.join(REPO, "plugins", "module_utils", "*.py")):
         source = read(path)

@@ -79,17 +79,17 @@ class MaxRandom(object):
         return b
 
 
-class Done(Exception):
-    """Raised by :class:`FakeHuaweiModule` instead of exiting: ``failed`` and the ``result`` dict."""
+class Done(object):
+    """What :meth:`FakeHuaweiModule.run` returns instead of exiting: ``failed`` and the ``result`` dict."""
 
     def __init__(self, failed, result):
-        super(Done, self).__init__(result.get("msg"))
         self.failed, self.result = failed, result
 
 
 class FakeHuaweiModule(object):
-    """The parts of HuaweiCloudModule that the module_utils flows use; exit/fail raise :class:`Done`.
+    """What a module's ``main()`` hands a service: params, check mode, a client on a scripted transport.
 
+    :meth:`run` calls a service the way ``main()`` does and returns :class:`Done` instead of exiting.
     Subclasses set ``base`` (default params) and may set ``attempts`` (retry attempts).
     """
 
@@ -108,22 +108,69 @@ class FakeHuaweiModule(object):
             attempts=self.attempts, deadline=None, sleep=self.clock.sleep, clock=self.clock, rand=MaxRandom()))
         self.warnings = []
 
-    def exit_json(self, **result):
-        raise Done(False, result)
+    def ledger(self):
+        from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import open_ledger
 
-    def fail_json(self, **result):
-        raise Done(True, result)
+        return open_ledger(self.params.get("ledger"))
 
-    def fail_from(self, err, msg=None, **extra):
-        result = err.failure_dict(msg)
-        result.update(extra)
-        raise Done(True, result)
+    def prober(self, kind):
+        from ansible_collections.credrotate.cloud.plugins.module_utils._probes import Prober
 
-    def redact(self, data):
-        return data
+        return Prober.from_params(self.params, kind)
 
-    def warn(self, text):
-        self.warnings.append(text)
+    def run(self, service):
+        """``service()`` as ``main()`` runs it: :class:`Done` with the result, or the failure a module reports.
 
-    def require_lib(self, name):
-        raise AssertionError("library %s reported missing" % name)
+        Warnings of either go to :attr:`warnings`.
+        """
+        from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError, failure_result
+
+        try:
+            result = service()
+        except CollectionError as err:
+            done = Done(True, failure_result(err))
+        else:
+            done = Done(False, dict(result))
+        self.warnings.extend(done.result.pop("warnings", None) or [])
+        return done
+
+
+HuaweiCall = collections.namedtuple("HuaweiCall", ["service", "method", "path", "path_params", "query", "body",
+                                                   "write", "target"])
+AlibabaCall = collections.namedtuple("AlibabaCall", ["action", "params", "secret_params", "write", "target"])
+
+
+class FakeClient(object):
+    """A provider client that records each call an API adapter makes and plays back scripted answers.
+
+    ``request()`` (HuaweiClient's) and ``call()`` (AlibabaClient's) append a :data:`HuaweiCall` or
+    :data:`AlibabaCall` to :attr:`calls` and return the next script item: an ``ApiResult``, a dict
+    (the answer's data), or an exception to raise. The path stays a template: what the adapter
+    passed, with its ``path_params`` beside it.
+    """
+
+    region = "cn-hangzhou"
+
+    def __init__(self, script=()):
+        self.script = list(script)
+        self.calls = []
+
+    def _answer(self):
+        from ansible_collections.credrotate.cloud.plugins.module_utils._transport import ApiResult
+
+        if not self.script:
+            raise AssertionError("unexpected call %r" % (self.calls[-1],))
+        item = self.script.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        if isinstance(item, dict):
+            return ApiResult(item, "req-%d" % len(self.calls), 200)
+        return item
+
+    def request(self, service, method, path, query=None, body=None, write=False, target=None, path_params=None):
+        self.calls.append(HuaweiCall(service, method, path, dict(path_params or {}), query, body, write, target))
+        return self._answer()
+
+    def call(self, action, params=None, secret_params=None, write=False, target=None):
+        self.calls.append(AlibabaCall(action, list(params or []), list(secret_params or []), write, target))
+        return self._answer()

@@ -15,6 +15,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils import _alibaba a
 from ansible_collections.credrotate.cloud.plugins.module_utils import _errors as e
 from ansible_collections.credrotate.cloud.plugins.module_utils import _signing
 from ansible_collections.credrotate.cloud.tests.unit.plugins.module_utils.fakes import reply
+from emulator import verify  # the emulator's Authorization parsers and legacy RPC signer
 
 try:
     from urllib.parse import parse_qsl, urlsplit
@@ -38,7 +39,7 @@ def modify(c):
 
 def verify_v3(call, secret=PARAMS["secret_key"]):
     """Rebuild the canonical request from the sent SignedHeaders, as the server does; return the names."""
-    names, signature = _signing.parse_aliyun_v3_authorization(call.headers["Authorization"])[1:]
+    names, signature = verify.parse_aliyun_v3_authorization(call.headers["Authorization"])[1:]
     parts = urlsplit(call.url)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     assert call.headers["x-acs-content-sha256"] == _signing.sha256_hex(call.body)

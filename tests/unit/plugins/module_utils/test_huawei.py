@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""HuaweiClient at the HTTP boundary: endpoints, AK/SK and IAM token auth, errors, job waiting."""
+"""HuaweiClient at the HTTP boundary: endpoints, AK/SK and IAM token auth, error classification (_huawei_errors)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -17,8 +17,10 @@ import pytest
 
 from ansible_collections.credrotate.cloud.plugins.module_utils import _errors as e
 from ansible_collections.credrotate.cloud.plugins.module_utils import _huawei as hw
+from ansible_collections.credrotate.cloud.plugins.module_utils import _huawei_errors as hwe
 from ansible_collections.credrotate.cloud.plugins.module_utils import _signing
 from ansible_collections.credrotate.cloud.tests.unit.plugins.module_utils.fakes import reply
+from emulator import verify  # the emulator's Authorization parsers and legacy RPC signer
 
 PROJECT = "0123456789abcdef0123456789abcdef"
 AKSK = {"cloud": "huaweicloud", "region": "cn-north-4", "project_id": PROJECT,
@@ -45,7 +47,7 @@ def client(transport, make_retry, **params):
 
 def verify_aksk(call, sk=AKSK["secret_key"]):
     """Rebuild the canonical request from the sent SignedHeaders list, as a server does."""
-    names, signature = _signing.parse_huawei_authorization(call.headers["Authorization"])[1:]
+    names, signature = verify.parse_huawei_authorization(call.headers["Authorization"])[1:]
     path, pairs = _signing.split_url(call.url)[1:]
     canonical = _signing.huawei_canonical_request(call.method, path, pairs, call.headers, call.body,
                                                   signed_headers=names)[0]
@@ -310,7 +312,7 @@ def test_token_reply_without_subject_token_is_an_auth_error(transport, make_retr
 ])
 def test_error_body_shapes(body, code, message):
     """Each documented error body shape gives (code, message) in the SDK's order."""
-    assert hw.parse_error(body) == (code, message)
+    assert hwe.parse_error(body) == (code, message)
 
 
 @pytest.mark.parametrize("status,code,cls,extra", [
@@ -345,7 +347,7 @@ def test_error_body_shapes(body, code, message):
 ])
 def test_classification_tables(status, code, cls, extra):
     """Reference §8 codes map to the hierarchy (with HTTP status as the fallback)."""
-    err = hw.classify(status, code, "m")
+    err = hwe.classify(status, code, "m")
     assert err.__class__ is cls
     for name, value in extra.items():
         assert getattr(err, name) == value
@@ -398,59 +400,3 @@ def test_secrets_in_provider_messages_are_redacted(transport, make_retry):
         client(transport, make_retry, security_token="sts-secret", **AKSK).request("dcs", "GET", "/v2/{project_id}/x")
     text = str(info.value)
     assert "sts-secret" not in text and AKSK["secret_key"] not in text and "********" in text
-
-
-# --- GaussDB job waiting ------------------------------------------------------------------------
-
-
-def job(status, **extra):
-    return reply(200, {"job": dict({"id": "job-1", "name": "x", "status": status}, **extra)})
-
-
-def test_wait_job_polls_until_completed_with_growing_interval(transport, make_retry, clock):
-    """Pending and Running continue, Completed returns the job; the poll interval grows."""
-    transport.add(job("Pending"), job("Running", process="60%"), job("Running"), job("Completed"))
-    done = client(transport, make_retry, **AKSK).wait_gaussdb_job("job-1", timeout=60, poll=1.0)
-    assert done["status"] == "Completed" and len(transport.calls) == 4
-    assert transport.calls[0].url.endswith("/v3/%s/jobs?id=job-1" % PROJECT)
-    assert clock.sleeps == [1.0, 1.5, 2.25]
-
-
-def test_wait_job_treats_job_not_found_as_transient(transport, make_retry):
-    """DBS.200543 right after submission is retried until the job shows up."""
-    missing = reply(400, {"error_code": "DBS.200543", "error_msg": "The job does not exist"})
-    transport.add(missing, missing, job("Completed"))
-    assert client(transport, make_retry, **AKSK).wait_gaussdb_job("job-1", timeout=60)["status"] == "Completed"
-
-
-def test_wait_job_failed_raises_provider_error_with_fail_reason(transport, make_retry):
-    """Failed stops polling and raises ProviderError carrying fail_reason."""
-    transport.add(job("Failed", fail_reason="user root@% is locked"))
-    with pytest.raises(e.ProviderError) as info:
-        client(transport, make_retry, **AKSK).wait_gaussdb_job("job-1", timeout=60)
-    assert info.value.code == "JobFailed" and info.value.fail_reason == "user root@% is locked"
-    assert "job-1" in info.value.message and "locked" in info.value.message
-
-
-def test_wait_job_deadline_raises_timeout_naming_the_job(transport, make_retry, clock):
-    """Still Running at the deadline: WaitTimeoutError naming the job and its last status."""
-    transport.add(*[job("Running")] * 20)
-    with pytest.raises(e.WaitTimeoutError) as info:
-        client(transport, make_retry, **AKSK).wait_gaussdb_job("job-1", timeout=10, poll=2.0)
-    assert "job-1" in info.value.message and "Running" in info.value.message
-    assert info.value.may_have_applied is True
-    assert sum(clock.sleeps) <= 10.0
-
-
-def test_wait_job_not_found_until_deadline_times_out(transport, make_retry):
-    """A job that never appears ends in WaitTimeoutError, not an endless loop."""
-    transport.add(*[reply(400, {"error_code": "DBS.200543", "error_msg": "no job"})] * 20)
-    with pytest.raises(e.WaitTimeoutError):
-        client(transport, make_retry, **AKSK).wait_gaussdb_job("job-1", timeout=5, poll=1.0)
-
-
-def test_wait_job_other_errors_are_raised(transport, make_retry):
-    """A real not-found (instance gone) during polling is raised at once."""
-    transport.add(reply(404, {"error_code": "DBS.200022", "error_msg": "instance does not exist"}))
-    with pytest.raises(e.NotFoundError):
-        client(transport, make_retry, **AKSK).wait_gaussdb_job("job-1", timeout=60)

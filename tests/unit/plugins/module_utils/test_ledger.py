@@ -165,3 +165,87 @@ def test_reading_a_missing_ledger_creates_nothing(tmp_path):
     ledger = Ledger(str(tmp_path / "state" / "orders.ledger"))
     assert ledger.matches("drs:job:so", "Some-Pass-1!") is False
     assert not (tmp_path / "state").exists()
+
+
+# --- files written by 0.1.0, the batch API, the services' session -------------------------------------
+
+# A ledger and its key exactly as the 0.1.0 code (before the _files helper) wrote them.
+OLD_KEY = "0c7ac5e9bf2074af2a101910c9d3fdd869028028aea338598a03b26792874472"
+OLD_LEDGER = (
+    '{\n "algorithm": "HMAC-SHA256",\n "entries": {\n  "drs:11111111-2222-4333-8444-5555555555jb:so": {\n'
+    '   "fingerprint": "e621162c9618aba1b55a467df2d3319c58655cd43b2e40c84709054d06bec98d",\n'
+    '   "recorded_at": "2026-12-01T15:25:14Z",\n   "request_id": "req-old-1",\n   "salt": "AIT0+jVjooF0GJK2pAkI1g=="\n'
+    '  },\n  "dts:dtsjob0000001:forward:src:repl": {\n'
+    '   "fingerprint": "fa1d0c53050081facc1ef9292c0455bc1c0985e90cf97df06543683cef96b2e8",\n'
+    '   "recorded_at": "2026-12-01T15:25:14Z",\n   "request_id": null,\n   "salt": "+z6aG9DL0hH/zEe7aK3kKQ=="\n'
+    '  }\n },\n "version": 1\n}')
+OLD_PASSWORD = "Old-Format-Passw0rd!"
+OLD_DRS = "drs:11111111-2222-4333-8444-5555555555jb:so"
+OLD_DTS = "dts:dtsjob0000001:forward:src:repl"
+
+
+@pytest.fixture
+def old_ledger(tmp_path):
+    path = tmp_path / "old" / "ledger.json"
+    path.parent.mkdir()
+    path.write_text(OLD_LEDGER)
+    (tmp_path / "old" / "ledger.json.key").write_bytes(bytes.fromhex(OLD_KEY))
+    return Ledger(str(path))
+
+
+def test_a_ledger_written_by_0_1_0_still_reads(old_ledger):
+    """Entries, fingerprints and key of the old writer match with the new reader, one read for many targets."""
+    assert old_ledger.matches(OLD_DRS, OLD_PASSWORD) is True
+    assert old_ledger.matching([(OLD_DRS, OLD_PASSWORD), (OLD_DTS, OLD_PASSWORD), (OLD_DTS, "other"),
+                                ("dcs:i1", OLD_PASSWORD)]) == {OLD_DRS, OLD_DTS}
+
+
+def test_the_new_writer_keeps_the_0_1_0_format_byte_for_byte(old_ledger):
+    """Re-serialising the old document gives the old text; a new record keeps every old entry as it was."""
+    from ansible_collections.credrotate.cloud.plugins.module_utils import _files
+
+    assert _files.json_text(json.loads(OLD_LEDGER)) == OLD_LEDGER
+    old_ledger.record("dcs:i1", PASSWORD)
+    data = json.load(open(old_ledger.path))
+    assert data["version"] == 1 and data["algorithm"] == "HMAC-SHA256"
+    assert data["entries"][OLD_DRS] == json.loads(OLD_LEDGER)["entries"][OLD_DRS]
+    assert open(old_ledger.key_path, "rb").read() == bytes.fromhex(OLD_KEY)  # the key is never replaced
+    assert old_ledger.matches(OLD_DRS, OLD_PASSWORD) and old_ledger.matches("dcs:i1", PASSWORD)
+
+
+def test_record_many_is_one_write(ledger, monkeypatch):
+    """Many targets, one atomic write (the rotation's ledger is written once per batch, not once per target)."""
+    from ansible_collections.credrotate.cloud.plugins.module_utils import _files
+
+    writes = []
+    real = _files.write_atomic
+    monkeypatch.setattr(_files, "write_atomic", lambda *a, **k: writes.append(a[0]) or real(*a, **k))
+    ledger.record_many([("t%d" % i, PASSWORD, "req-%d" % i) for i in range(50)])
+    assert writes.count(ledger.path) == 1
+    assert ledger.matching([("t%d" % i, PASSWORD) for i in range(50)]) == set("t%d" % i for i in range(50))
+
+
+def test_session_records_only_outside_check_mode_and_turns_a_failed_record_into_a_warning(tmp_path):
+    from ansible_collections.credrotate.cloud.plugins.module_utils._errors import TaskFailed
+    from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import LedgerSession
+
+    path = tmp_path / "l" / "ledger.json"
+    LedgerSession(Ledger(str(path)), check_mode=True).record(TARGET, PASSWORD)
+    assert not path.parent.exists()  # check mode writes nothing
+    session = LedgerSession(Ledger(str(path)))
+    session.record(TARGET, PASSWORD, request_id="r1")
+    assert session.matches(TARGET, PASSWORD) and session.warnings == []
+    assert LedgerSession(None).matching([(TARGET, PASSWORD)]) == set()  # no ledger: nothing matches
+
+    def full_disk(entries):
+        raise LedgerError("cannot write the ledger %s: No space left on device" % path)
+
+    session.ledger.record_many = full_disk
+    session.record("dcs:i1", PASSWORD)  # the change was made: a ledger failure is a warning, not a failure
+    assert len(session.warnings) == 1 and "dcs:i1" in session.warnings[0] and "No space" in session.warnings[0]
+    assert PASSWORD not in session.warnings[0]
+
+    path.write_text("{broken")
+    with pytest.raises(TaskFailed) as info:
+        session.matches(TARGET, PASSWORD)
+    assert info.value.code == "LedgerError" and info.value.msg.startswith("Cannot read the ledger: ")

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Known-answer tests for ``_signing`` (reference §7) and cross-checks against the official SDKs.
+"""Known-answer tests for ``_signing`` and the emulator's ``verify`` (reference §7), cross-checked with the SDKs.
 
 The vectors need nothing but the standard library. The cross-checks import the official signers
 with ``pytest.importorskip`` so the default unit suite runs without the SDKs installed.
@@ -18,6 +18,7 @@ import types
 import pytest
 
 from ansible_collections.credrotate.cloud.plugins.module_utils import _signing as s
+from emulator import verify  # the emulator's Authorization parsers and legacy RPC signer
 
 AK = "HPUA1EXAMPLEAK000001"
 SK = "exampleSecretKey0123456789abcdefghijABCD"
@@ -36,7 +37,7 @@ def _hw_headers(**extra):
 
 
 def _signature(authorization):
-    return s.parse_huawei_authorization(authorization)[2]
+    return verify.parse_huawei_authorization(authorization)[2]
 
 
 # --- Huawei vectors H1-H5 ------------------------------------------------------------------
@@ -106,7 +107,7 @@ def test_h5_user_agent_is_signed():
     """H5: a User-Agent header is signed like every other header the client sends."""
     signed = s.huawei_sign("PUT", H1_URL, _hw_headers(**{"User-Agent": "huaweicloud-usdk-python/3.0"}),
                            H1_BODY, AK, SK)
-    _ak, names, sig = s.parse_huawei_authorization(signed["Authorization"])
+    _ak, names, sig = verify.parse_huawei_authorization(signed["Authorization"])
     assert names == ["content-type", "host", "user-agent", "x-project-id", "x-sdk-date"]
     assert sig == "d02ef9d71f9fbffb5a37dce062679703dfa71dde8fc9c2a8fbe3e5522176e25c"
 
@@ -115,13 +116,13 @@ def test_huawei_security_token_header_is_added_and_signed():
     """Temporary credentials add X-Security-Token before signing, so it is in SignedHeaders."""
     signed = s.huawei_sign("GET", GAUSS + "/v3/p/jobs", _hw_headers(), b"", AK, SK, security_token="tok")
     assert signed["X-Security-Token"] == "tok"
-    assert "x-security-token" in s.parse_huawei_authorization(signed["Authorization"])[1]
+    assert "x-security-token" in verify.parse_huawei_authorization(signed["Authorization"])[1]
 
 
 def test_huawei_header_names_with_underscore_are_not_signed():
     """Header names containing '_' are left out of SignedHeaders (SDK rule)."""
     signed = s.huawei_sign("GET", GAUSS + "/v3/p/jobs", _hw_headers(X_Custom="1"), b"", AK, SK)
-    assert "x_custom" not in s.parse_huawei_authorization(signed["Authorization"])[1]
+    assert "x_custom" not in verify.parse_huawei_authorization(signed["Authorization"])[1]
 
 
 # --- Alibaba vectors A1, A2, V1, V2 ------------------------------------------------------------
@@ -146,18 +147,18 @@ V2_QUERY = [("DtsJobId", "l3m1213ye7l1234"), ("Endpoint", "src"), ("Password", "
 
 def test_a1_rpc_documented_example():
     """A1: Alibaba's documented RPC example gives its string to sign and signature."""
-    assert s.aliyun_rpc_string_to_sign("GET", A1_PARAMS) == (
+    assert verify.aliyun_rpc_string_to_sign("GET", A1_PARAMS) == (
         "GET&%2F&AccessKeyId%3Dtestid%26Action%3DDescribeRegions%26Format%3DXML%26SignatureMethod%3D"
         "HMAC-SHA1%26SignatureNonce%3D3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf%26SignatureVersion%3D1.0"
         "%26Timestamp%3D2016-02-23T12%253A46%253A24Z%26Version%3D2014-05-26")
-    assert s.aliyun_rpc_signature("testsecret", "GET", A1_PARAMS) == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+    assert verify.aliyun_rpc_signature("testsecret", "GET", A1_PARAMS) == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
 
 
 def test_a2_rpc_dts_post_with_reserved_characters():
     """A2: the DTS POST vector (space, '*', '~', '!', '&', '=' in a value) signs as in the reference."""
-    sts = s.aliyun_rpc_string_to_sign("POST", A2_PARAMS)
+    sts = verify.aliyun_rpc_string_to_sign("POST", A2_PARAMS)
     assert "Password%3DN3w%2520Pass%252Aw0rd~%2521%2526%253D" in sts
-    assert s.aliyun_rpc_signature(ALI_SECRET, "POST", A2_PARAMS) == "YGaHXjsxqImRWEeW3z+jVzugPa0="
+    assert verify.aliyun_rpc_signature(ALI_SECRET, "POST", A2_PARAMS) == "YGaHXjsxqImRWEeW3z+jVzugPa0="
 
 
 def test_v1_documented_example():
@@ -190,7 +191,7 @@ def test_v2_dts_authorization_is_exact():
 
 
 def _names_of(signed):
-    return s.parse_aliyun_v3_authorization(signed["Authorization"])[1]
+    return verify.parse_aliyun_v3_authorization(signed["Authorization"])[1]
 
 
 def test_v3_security_token_signs_token_and_key_id_headers():
@@ -319,7 +320,7 @@ def test_aliyun_rpc_matches_tea_openapi(case):
     """RPC HMAC-SHA1 signatures equal tea-openapi's Utils.get_rpcsignature."""
     utils = pytest.importorskip("alibabacloud_tea_openapi.utils")
     params = case[1]
-    assert s.aliyun_rpc_signature(ALI_SECRET, "POST", params) == utils.Utils.get_rpcsignature(
+    assert verify.aliyun_rpc_signature(ALI_SECRET, "POST", params) == utils.Utils.get_rpcsignature(
         dict(params), "POST", ALI_SECRET)
 
 
@@ -332,5 +333,5 @@ def test_aliyun_rpc_matches_aliyunsdkcore_composer(case):
     compose = getattr(composer, "__compose_string_to_sign")
     sign = getattr(composer, "__get_signature")
     sts = compose("POST", dict(params))
-    assert s.aliyun_rpc_string_to_sign("POST", params) == sts
-    assert s.aliyun_rpc_signature(ALI_SECRET, "POST", params) == sign(sts, ALI_SECRET)
+    assert verify.aliyun_rpc_string_to_sign("POST", params) == sts
+    assert verify.aliyun_rpc_signature(ALI_SECRET, "POST", params) == sign(sts, ALI_SECRET)

@@ -12,10 +12,11 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.credrotate.cloud.plugins.module_utils import _validate as v
-from ansible_collections.credrotate.cloud.plugins.module_utils._drs import PASSWORD_ARGUMENT_SPEC, PASSWORD_RULES
 from ansible_collections.credrotate.cloud.plugins.module_utils._errors import ConfigError
 from ansible_collections.credrotate.cloud.plugins.module_utils._huawei import build_path, service_endpoint
 from ansible_collections.credrotate.cloud.plugins.module_utils._alibaba import dts_endpoint
+from ansible_collections.credrotate.cloud.plugins.modules.drs_job_password import ARGUMENT_SPEC as PASSWORD_ARGUMENT_SPEC
+from ansible_collections.credrotate.cloud.plugins.modules.drs_job_password import RULES as PASSWORD_RULES
 
 SECRET = "Canary-Unit-Secret-1!"
 DRS = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8bjb01"

@@ -14,9 +14,9 @@ import json
 import pytest
 
 from ansible_collections.credrotate.cloud.plugins.module_utils import _dcs
-from ansible_collections.credrotate.cloud.plugins.module_utils import _password_target
+from ansible_collections.credrotate.cloud.plugins.module_utils import _probes
+from ansible_collections.credrotate.cloud.plugins.module_utils._dcs_api import DcsApi
 from ansible_collections.credrotate.cloud.tests.unit.plugins.module_utils.fakes import (
-    Done,
     FakeHuaweiModule,
     reply,
 )
@@ -45,7 +45,7 @@ def redis_probe(monkeypatch):
         state["tried"].append(password)
         return state["answers"].get(password, "unreachable")
 
-    monkeypatch.setattr(_password_target, "redis_auth", fake)
+    monkeypatch.setattr(_probes, "redis_auth", fake)
     return state
 
 
@@ -62,9 +62,8 @@ def result(value, left="5", lock="0"):
 
 
 def run(module):
-    with pytest.raises(Done) as info:
-        _dcs.run(module)
-    return info.value
+    return module.run(lambda: _dcs.run(module.params, DcsApi(module.client), module.prober("redis"),
+                                       ledger=module.ledger(), check_mode=module.check_mode))
 
 
 def test_new_password_already_works_no_call(redis_probe):

@@ -11,11 +11,9 @@ __metaclass__ = type
 
 import json
 
-import pytest
-
 from ansible_collections.credrotate.cloud.plugins.module_utils import _drs
+from ansible_collections.credrotate.cloud.plugins.module_utils._drs_api import DrsApi
 from ansible_collections.credrotate.cloud.tests.unit.plugins.module_utils.fakes import (
-    Done,
     FakeHuaweiModule,
     reply,
 )
@@ -34,10 +32,9 @@ class FakeModule(FakeHuaweiModule):
     attempts = 3
 
 
-def run(module, entry=_drs.run_password):
-    with pytest.raises(Done) as info:
-        entry(module)
-    return info.value
+def run(module):
+    return module.run(lambda: _drs.run_password(module.params, DrsApi(module.client), ledger=module.ledger(),
+                                                check_mode=module.check_mode))
 
 
 def body(call):

@@ -14,9 +14,10 @@ import json
 import pytest
 
 from ansible_collections.credrotate.cloud.plugins.module_utils import _gaussdb
-from ansible_collections.credrotate.cloud.plugins.module_utils import _password_target
+from ansible_collections.credrotate.cloud.plugins.module_utils import _gaussdb_users
+from ansible_collections.credrotate.cloud.plugins.module_utils import _probes
+from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb_api import GaussDbApi
 from ansible_collections.credrotate.cloud.tests.unit.plugins.module_utils.fakes import (
-    Done,
     FakeHuaweiModule,
     reply,
 )
@@ -50,7 +51,7 @@ def mysql_probe(monkeypatch):
         state["tried"].append(user)
         return state["answers"].get((user, password), "denied")
 
-    monkeypatch.setattr(_password_target, "mysql_login", fake)
+    monkeypatch.setattr(_probes, "mysql_login", fake)
     return state
 
 
@@ -75,10 +76,9 @@ def not_found():
     return reply(400, {"error_code": "DBS.200543", "error_msg": "The job does not exist."})
 
 
-def run(module, entry=_gaussdb.run_user_password):
-    with pytest.raises(Done) as info:
-        entry(module)
-    return info.value
+def run(module, entry=_gaussdb_users.run_user_password):
+    return module.run(lambda: entry(module.params, GaussDbApi(module.client), module.prober("mysql"),
+                                    ledger=module.ledger(), check_mode=module.check_mode))
 
 
 def query(call):
@@ -173,7 +173,7 @@ def test_root_reset_posts_once(mysql_probe):
 def test_unreachable_address_stops_probing_after_two_tries(monkeypatch):
     """An address that never answers is not probed once per user (each probe could cost probe_timeout)."""
     tried = []
-    monkeypatch.setattr(_password_target, "mysql_login", lambda h, p, u, pw, timeout=5: tried.append(u) or "unreachable")
+    monkeypatch.setattr(_probes, "mysql_login", lambda h, p, u, pw, timeout=5: tried.append(u) or "unreachable")
     names = [("u%02d" % n, "%") for n in range(5)]
     module = FakeModule({"users": [{"name": n, "host": h} for n, h in names]},
                         [show(), users_page(names, 5)], check_mode=True)

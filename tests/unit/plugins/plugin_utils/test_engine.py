@@ -21,7 +21,7 @@ import sys
 
 import pytest
 
-from ansible_collections.credrotate.cloud.plugins.module_utils._state import process_start_time
+from ansible_collections.credrotate.cloud.plugins.module_utils._process import process_start_time
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._engine import INTERRUPT_STEPS
 from ansible_collections.credrotate.cloud.tests.unit.plugins.plugin_utils.world import (
     DRS_JOB,

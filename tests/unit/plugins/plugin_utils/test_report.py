@@ -11,13 +11,12 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.credrotate.cloud.plugins.module_utils._targets import record_key, record_label
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._report import (
     change_entries,
     health_entries,
     plan_lines,
     summary_lines,
-    target_key,
-    target_label,
 )
 
 DRS = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8bjb01"
@@ -26,12 +25,12 @@ DTS = "l3m1213ye7l1234"
 
 def test_one_key_scheme_names_every_target():
     """Keys: drs:<job>:<endpoint>, dts:<job>:<endpoint>:<direction> (forward by default)."""
-    assert target_key("drs", DRS, "source") == "drs:%s:source" % DRS
-    assert target_key("dts", DTS, "source") == "dts:%s:source:forward" % DTS
-    assert target_key("dts", DTS, "destination", "reverse") == "dts:%s:destination:reverse" % DTS
-    assert target_label("drs", DRS, "target") == "DRS job %s target" % DRS
-    assert target_label("dts", DTS, "source", "forward") == "DTS job %s source" % DTS
-    assert target_label("dts", DTS, "source", "reverse") == "DTS job %s source (reverse)" % DTS
+    assert record_key("drs", DRS, "source") == "drs:%s:source" % DRS
+    assert record_key("dts", DTS, "source") == "dts:%s:source:forward" % DTS
+    assert record_key("dts", DTS, "destination", "reverse") == "dts:%s:destination:reverse" % DTS
+    assert record_label("drs", DRS, "target") == "DRS job %s target" % DRS
+    assert record_label("dts", DTS, "source", "forward") == "DTS job %s source" % DTS
+    assert record_label("dts", DTS, "source", "reverse") == "DTS job %s source (reverse)" % DTS
 
 
 def test_change_entries_keep_the_fields_that_have_a_value():
