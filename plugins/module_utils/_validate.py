@@ -69,6 +69,9 @@ BOUNDS = {
     "probe_timeout": (1, 600),
     "wait_timeout": (1, 86400),
     "concurrency": (1, 64),
+    "password_length": (8, 32),
+    "verify_timeout": (0, 86400),
+    "verify_interval": (1, 3600),
 }
 
 # Rules every module of a cloud has (its shared connection options).

@@ -13,27 +13,17 @@ names. No message shows a value that could be a secret.
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._validate import bounds_problem, format_problem
 
-# option -> (minimum, maximum)
+# option -> its bounds in _validate.BOUNDS
 NUMBERS = {
-    "password_length": (8, 32),
-    "probe_timeout": (1, 600),
-    "wait_timeout": (1, 86400),
-    "verify_timeout": (0, 86400),
-    "verify_interval": (1, 3600),
-    "dts_concurrency": (1, 64),
+    "password_length": "password_length",
+    "probe_timeout": "probe_timeout",
+    "wait_timeout": "wait_timeout",
+    "verify_timeout": "verify_timeout",
+    "verify_interval": "verify_interval",
+    "dts_concurrency": "concurrency",
 }
 ENDPOINTS = {"drs": ("source", "target"), "dts": ("source", "destination")}
 JOB_FORMATS = {"drs": "drs_job_id", "dts": "dts_job_id"}
-
-
-def _number(path, value, low, high):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return "%s must be an integer from %d to %d" % (path, low, high)
-    if not low <= number <= high:
-        return "%s must be between %d and %d (got %d)" % (path, low, high, number)
-    return None
 
 
 def problems(settings, prefix=""):
@@ -92,6 +82,6 @@ def problems(settings, prefix=""):
             add("discover_ignore", path, "%s%s must be a DRS or DTS job id" % (prefix, path))
     fmt("rotation_id", "rotation_id", settings.get("rotation_id"), "text")
     fmt("state_dir", "state_dir", settings.get("state_dir"), "path")
-    for option, (low, high) in sorted(NUMBERS.items()):
-        add(option, option, _number(name(option), settings.get(option), low, high))
+    for option, kind in sorted(NUMBERS.items()):
+        add(option, option, bounds_problem(name(option), settings.get(option), kind))
     return out
