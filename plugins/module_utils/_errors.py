@@ -37,21 +37,34 @@ def redact(text, secrets):
     """
     if text is None:
         return None
-    result = "%s" % (text,)
-    for secret in sorted(set(s for s in secrets or () if isinstance(s, str) and s), key=len, reverse=True):
-        result = result.replace(secret, REDACTED)
-    return result
+    return _redact_text("%s" % (text,), _ordered(secrets))
+
+
+def _ordered(secrets):
+    """The non-empty secret strings, longest first."""
+    return sorted(set(s for s in secrets or () if isinstance(s, str) and s), key=len, reverse=True)
+
+
+def _redact_text(text, ordered):
+    for secret in ordered:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
 
 
 def redact_data(data, secrets):
     """Apply :func:`redact` to every string inside dicts, lists and tuples (keys included)."""
-    if isinstance(data, dict):
-        return dict((redact_data(k, secrets), redact_data(v, secrets)) for k, v in data.items())
-    if isinstance(data, (list, tuple)):
-        return type(data)(redact_data(v, secrets) for v in data)
-    if isinstance(data, str):
-        return redact(data, secrets)
-    return data
+    ordered = _ordered(secrets)
+
+    def walk(item):
+        if isinstance(item, dict):
+            return dict((walk(k), walk(v)) for k, v in item.items())
+        if isinstance(item, (list, tuple)):
+            return type(item)(walk(v) for v in item)
+        if isinstance(item, str):
+            return _redact_text(item, ordered)
+        return item
+    return walk(data)
 
 
 class CollectionError(Exception):
