@@ -119,8 +119,8 @@ def summary_lines(record, name, note=""):
             earlier = " (run %s)" % run if run and runs and run != runs and outcome == "updated" else ""
             rows.append((target.get("target") or key, action, outcome + earlier + (" (%s)" % status if show else ""),
                          done.get("request_id") or "-"))
-    checks = "".join(", %d of %d %s" % (count, len(keys), "verified" if action == "verify" else "verified after the "
-                                                                                               "rollback")
+    words = {"verify": "verified", "rollback_verify": "verified after the rollback"}
+    checks = "".join(", %d of %d %s" % (count, len(keys), words.get(action, action))
                      for action, count in sorted(verified.items(), key=lambda kv: kv[0] != "verify"))
     head = "rotation %s of %s: %s (run %s, %s s%s%s)" % (
         record.get("rotation_id") or "-", record.get("name") or name, (record.get("status") or "unknown").upper(),
