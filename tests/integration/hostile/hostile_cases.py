@@ -80,11 +80,14 @@ HOSTILE_SETTINGS = settings(
 # Every secret used by the hostile runs contains TAG, so "TAG is nowhere" covers them all, including
 # a secret that is printed only in part (a password with a control character appended, a URL's
 # user info cut at a '/').
-TAG = "Cnry%s" % uuid.uuid4().hex[:12]
+TAG = "Cn%s" % uuid.uuid4().hex[:8]
 
 
 def canary(role):
-    return "%s-%s-Secret!" % (TAG, role)
+    """A secret for ``role``; the password ones pass the providers' password rules (8 to 32 characters,
+    upper and lower case letters, digits and a special character), so a hostile value that got past
+    validation would reach the API (and show as a request) rather than stop at a password policy."""
+    return "%s-%s-Pw1!" % (TAG, role)
 
 
 def redact(text):
@@ -131,12 +134,12 @@ CLOUD = {"drs_job_password": "huawei", "drs_job_info": "huawei", "dcs_instance_p
 
 
 def baseline(module, valid=False):
-    """The module's valid task arguments; with ``valid=False`` every secret in them is a canary.
+    """The module's valid task arguments. Every secret in them is a canary (new passwords), but for the
+    current DCS password, which only ``valid=True`` gives right.
 
     The connection (endpoint_url, region, keys) comes from module_defaults and the environment.
     """
-    password = canary("password") if not valid else "Hostile-Baseline-Pw1!"
-    other = canary("job-password") if not valid else "Hostile-Baseline-Pw2!"
+    password, other = canary("password"), canary("other-password")
     if module == "drs_job_password":
         return {"jobs": [{"id": DRS_JOBS[0], "endpoint": "source"},
                          {"id": DRS_JOBS[1], "endpoint": "target", "password": other}], "password": password}
@@ -266,14 +269,20 @@ class Kind(object):
 
 
 class Id(Kind):
-    """An identifier or name with a documented format (``ID_KINDS``)."""
+    """An identifier or name with a documented format (``ID_KINDS``).
 
-    def __init__(self, fmt, required=False):
-        self.fmt, self.required = fmt, required
+    An empty string means "not set" for an optional option (AWX injects empty variables), so it is
+    hostile only for a required option or an item of a list (``item``).
+    """
+
+    def __init__(self, fmt, required=False, item=False):
+        self.fmt, self.required, self.item = fmt, required, item
 
     def branches(self, valid):
         sample, categories = ID_KINDS[self.fmt]
         valid = valid if isinstance(valid, str) and valid and "{" not in valid else sample
+        if not (self.required or self.item):
+            categories = [c for c in categories if c != "empty"]
         return self.with_missing([_named(c, _category(c, valid)) for c in categories] + wrong_types())
 
 
@@ -286,7 +295,8 @@ class Token(Kind):
     def branches(self, valid):
         secret = canary(self.secret)
         return [
-            _named("empty", st.sampled_from(["", " ", "   ", "\t"])),
+            # ('' is not here: an empty string means "not set")
+            _named("blank", st.sampled_from([" ", "   ", "\t", " \t "])),
             # after the tag, so that a part of the secret shown anywhere is still found
             _named("control", _insert(secret, CONTROL, start=len(TAG))),
             _named("huge", st.integers(16385 - len(secret), 20000).map(lambda n: secret + "x" * n)),
@@ -342,7 +352,6 @@ class Url(Kind):
                                             "https://example.com:abc"])),
             _named("huge", st.integers(10000, 12000).map(lambda n: "https://" + "a" * n + ".com")),
             _named("unicode", st.builds(lambda c: "https://ex%sample.com" % c, UNICODE)),
-            _named("empty", st.just("")),
         ] + wrong_types()
 
 
@@ -354,7 +363,6 @@ class CaPath(Kind):
             _named("missing file", st.sampled_from(["/nonexistent/ca.pem", "../instances/ca.pem", "%2e%2e/ca.pem",
                                                     "~/no-such-ca.pem", "ca\u00e9.pem"])),
             _named("directory", st.sampled_from(["/", "/etc", ".", ".."])),
-            _named("empty", st.just("")),
             _named("control", st.sampled_from(["/etc/ssl/certs\x00/ca.pem", "/tmp/ca\n.pem", "ca.pem\r\n"])),
             _named("huge", st.integers(10000, 11000).map(lambda n: "/" + "a" * n)),
         ] + wrong_types()
@@ -364,8 +372,9 @@ class Int(Kind):
     """An integer between the documented bounds."""
 
     # ('1e3' is not here: ansible-core reads it as 1000)
-    NON_NUMERIC = ("abc", "ten", "1.5", "0x10", "", " ", "9" * 5000, "5; rm -rf /", "\n", "--1", "NaN", "inf",
-                   "-Infinity")
+    NON_NUMERIC = ("abc", "ten", "1.5", "0x10", "", " ", "5; rm -rf /", "\n", "--1", "NaN", "inf", "-Infinity")
+    # numbers given as strings (ansible-core converts them), beyond Python's 4300-digit str/int limit too
+    HUGE = ("9" * 5000, "1" + "0" * 10000, "-" + "9" * 4400, "99999999999999999999")
 
     def __init__(self, low, high, extra=()):
         self.low, self.high, self.extra = low, high, extra
@@ -376,6 +385,7 @@ class Int(Kind):
                                           st.sampled_from([self.low - 1, -1, -2 ** 63]))),
             _named("too large", st.one_of(st.integers(min_value=self.high + 1, max_value=2 ** 64),
                                           st.sampled_from([self.high + 1, 2 ** 63, 2 ** 64] + list(self.extra)))),
+            _named("huge number", st.sampled_from(self.HUGE)),
             _named("not a number", st.sampled_from(self.NON_NUMERIC)),
             _named("float", st.sampled_from([1.5, -0.5, 0.25, float("inf"), float("nan")])),
         ] + wrong_types()
@@ -384,8 +394,9 @@ class Int(Kind):
 class Bool(Kind):
     def branches(self, valid):
         return [
+            # (ansible-core strips blanks and ignores case: 'true\n' and ' YES' are booleans)
             _named("not a boolean", st.sampled_from(["maybe", "2", "yes please", "tru", "ja", "enabled", "-1", "on!",
-                                                     "true\n", "../true"])),
+                                                     "tr ue", "../true"])),
             _named("not a boolean", st.sampled_from([2, -1, 10, 0.5])),
         ] + wrong_types()
 
@@ -582,7 +593,7 @@ OWN = {
     },
     "drs_job_info": {
         "jobs": StrList(),
-        "jobs[]": Id("drs_job_id"),
+        "jobs[]": Id("drs_job_id", item=True),
         "db_use_type": Choice(["migration", "sync", "cloudDataGuard"]),
         "details": Bool(),
         "name": Id("text"),
@@ -603,7 +614,7 @@ OWN = {
     },
     "dts_job_info": {
         "jobs": StrList(),
-        "jobs[]": Id("dts_job_id"),
+        "jobs[]": Id("dts_job_id", item=True),
         "job_type": Choice(["MIGRATION", "SYNC", "SUBSCRIBE"]),
         "page_size": Choice([10, 20, 30]),
         "status": Id("text"),
@@ -795,13 +806,13 @@ def explicit(module, label, value, category="explicit", index=0, key=None):
 # --- running a batch and checking it ---------------------------------------------------------------
 
 
-def _templated(data, play_vars):
+def templated(data, play_vars):
     """``data`` with every string holding a secret replaced by a play variable: ansible-core prints the
     source lines of a failed task, so secrets are variables, as in any real playbook."""
     if isinstance(data, dict):
-        return dict((k, _templated(v, play_vars)) for k, v in data.items())
+        return dict((k, templated(v, play_vars)) for k, v in data.items())
     if isinstance(data, list):
-        return [_templated(v, play_vars) for v in data]
+        return [templated(v, play_vars) for v in data]
     if isinstance(data, str) and TAG in data:
         name = "secret_%03d" % len(play_vars)
         play_vars[name] = data
@@ -820,7 +831,7 @@ def run_batch(tmp_path, emu, cases, state_dir=None):
     for number, item in enumerate(cases):
         name = task_name(number, item)
         names.append(name)
-        tasks.append({"name": name, "credrotate.cloud." + item.module: _templated(item.args, play_vars),
+        tasks.append({"name": name, "credrotate.cloud." + item.module: templated(item.args, play_vars),
                       "ignore_errors": True})
     clouds = set(CLOUD[c.module] for c in cases) - {None}
     env = {}
@@ -872,15 +883,46 @@ def case_problem(item, record):
     return None
 
 
-def batch_problems(run, emu, cases, names, state_dir=None):
-    """Every way the batch broke the contract, as sentences naming the case (secrets redacted)."""
+# Defects found and reported (issue 8), each reproduced by a strict xfail in test_hostile_named_cases.py:
+# a case whose result shows one of these symptoms is counted as that known defect, not as a new problem
+# (only for the result of its own task: a request, a write or a leak is never excused). Empty this as
+# the defects are fixed.
+KNOWN_DEFECTS = (
+    ("no_log masking mangles the message (a masked nested option's scalars, a blank secret)",
+     lambda item, msg: "********" in msg),
+    ("ansible-core's int conversion raises OverflowError on infinity",
+     lambda item, msg: "cannot convert Infinity to integer" in msg),
+    ("an integer beyond 4300 digits crashes the bounds message",
+     lambda item, msg: "Exceeds the limit (4300 digits)" in msg),
+    ("an empty required id or list item counts as unset", lambda item, msg: item.category == "empty"),
+)
+
+
+def known_defect(item, record):
+    msg = "%s" % ((record or {}).get("result", {}).get("msg") or "")
+    for name, matches in KNOWN_DEFECTS:
+        if record is not None and matches(item, msg):
+            return name
+    return None
+
+
+def batch_problems(run, emu, cases, names, state_dir=None, known=None):
+    """Every way the batch broke the contract, as sentences naming the case (secrets redacted).
+
+    With a list ``known``, a case's own problem that is a known defect goes there instead.
+    """
     problems = []
     if run.rc != 0:
         problems.append("ansible-playbook exited %s: %s" % (run.rc, redact(run.stderr[-1500:])))
     by_name = dict((r["task"], r) for r in run.results)
     for name, item in zip(names, cases):
         problem = case_problem(item, by_name.get(name))
-        if problem:
+        if not problem:
+            continue
+        defect = known_defect(item, by_name.get(name)) if known is not None else None
+        if defect:
+            known.append("%s %s (known defect: %s)" % (item.describe(), problem, defect))
+        else:
             problems.append("%s %s" % (item.describe(), problem))
     text = run.text()
     if "Traceback (most recent call last)" in text:
@@ -930,5 +972,8 @@ def secrets_of(cases):
     return found
 
 
-def report(problems, cases):
-    return "%d problem(s) in a batch of %d hostile cases:\n  %s" % (len(problems), len(cases), "\n  ".join(problems))
+def report(problems, cases, known=()):
+    text = "%d problem(s) in a batch of %d hostile cases:\n  %s" % (len(problems), len(cases), "\n  ".join(problems))
+    if known:
+        text += "\nand %d known defect(s):\n  %s" % (len(known), "\n  ".join(known))
+    return text

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.integration
 @pytest.mark.parametrize("module", hc.MODULES)
 def test_hostile_values_fail_naming_the_field_write_nothing_and_leak_nothing(tmp_path, emulator_factory, module):
     numbers = itertools.count()
+    known = []
 
     @hc.HOSTILE_SETTINGS
     @given(cases=hc.batch_strategy(module))
@@ -38,7 +39,12 @@ def test_hostile_values_fail_naming_the_field_write_nothing_and_leak_nothing(tmp
         emu = emulator_factory(copy.deepcopy(hc.DEMO)) if hc.CLOUD[module] else None
         state_dir = work / "state"
         run, names = hc.run_batch(work, emu, cases, state_dir=state_dir)
-        problems = hc.batch_problems(run, emu, cases, names, state_dir=state_dir)
-        assert not problems, hc.report(problems, cases)
+        found = []
+        problems = hc.batch_problems(run, emu, cases, names, state_dir=state_dir, known=found)
+        assert not problems, hc.report(problems, cases, found)
+        known.extend(found)
 
     batch()
+    if known:
+        # every batch passed but for defects already reported (hc.KNOWN_DEFECTS, strict xfails of their own)
+        pytest.xfail("known defects only:\n  " + "\n  ".join(known))
