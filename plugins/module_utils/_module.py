@@ -106,16 +106,33 @@ _LIBRARIES = {
 _LIBRARY_NAMES = {"requests": "requests", "pymysql": "PyMySQL", "redis": "redis"}
 
 
-def _masked(spec, problems):
-    """``spec`` with every option named by ``problems`` replaced by a masked catch-all.
+HIDDEN = "VALUE_HIDDEN_INVALID_INPUT"
 
-    ansible-core then collects every other ``no_log`` value normally and prints the problem
-    options as ``VALUE_SPECIFIED_IN_NO_LOG_PARAMETER`` (ansible/ansible#81672 guard).
-    """
+
+def _masked(spec, problems):
+    """``spec`` with every option named by ``problems`` replaced by a catch-all (see :class:`_Guarded`)."""
     spec = dict(spec)
     for top, _path, _message in problems:
-        spec[top] = {"type": "raw", "no_log": True}
+        spec[top] = {"type": "raw"}
     return spec
+
+
+class _Guarded(AnsibleModule):
+    """``AnsibleModule`` that never sees the values of the options in ``_hidden``: they read as :data:`HIDDEN`.
+
+    A nested option of the wrong type or with a misspelt (secret) key makes ansible-core stop collecting
+    ``no_log`` values and print ``module_args`` (ansible/ansible#81672); marking the option ``no_log``
+    instead would make each of its scalars a value that ansible-core hides everywhere, mangling the
+    message. So the value is replaced before ansible-core parses: it is neither printed nor a no_log value.
+    """
+
+    _hidden = ()
+
+    def _load_params(self):
+        super(_Guarded, self)._load_params()
+        for name in self._hidden:
+            if name in self.params:
+                self.params[name] = HIDDEN
 
 
 def fail(module, err, msg=None, secrets=(), **extra):
@@ -148,10 +165,12 @@ def guarded_module(argument_spec, rules=None, **kwargs):
     are checked on the parsed parameters. Used by every module of the collection.
     """
     problems = structure_problems(argument_spec, _load_params() or {})
-    module = AnsibleModule(argument_spec=_masked(argument_spec, problems), **kwargs)
+    guarded = type("GuardedModule", (_Guarded,), {"_hidden": tuple(sorted(set(p[0] for p in problems)))})
+    module = guarded(argument_spec=_masked(argument_spec, problems), **kwargs)
     if problems:
         invalid_input(module, problems)
-    problems = value_problems(module.params, rules or {})
+    required = set(name for name, option in argument_spec.items() if option.get("required"))
+    problems = value_problems(module.params, rules or {}, required)
     if problems:
         invalid_input(module, problems)
     return module

@@ -170,9 +170,30 @@ def _walk(info, value, path, top, problems):
     elif wanted in ("str", "path", "int", "bool") and isinstance(value, (dict, list)):
         expected = _TYPE_NAMES.get(wanted, "a string")
         problems.append((top, path, "%s must be %s, not %s" % (path, expected, _kind(value))))
-    if top in URL_OPTIONS and path == top and isinstance(value, str) and "@" in value.split("://", 1)[-1].split("/")[0]:
+    elif wanted == "int" and not _integer_like(value):
+        problems.append((top, path, "%s must be an integer of at most 18 digits" % path))
+    elif info.get("no_log") and isinstance(value, str) and value and not value.strip():
+        # a blank secret would become a no_log value: ansible-core would then hide every space it prints
+        problems.append((top, path, "%s must not be blank" % path))
+    if top in URL_OPTIONS and path == top and isinstance(value, str) and "@" in value:
         problems.append((top, path, "%s must not contain user information (user:password@): give credentials "
                                     "through their own options" % path))
+
+
+_INTEGER = re.compile(r"\s*[+-]?[0-9]{1,18}\s*")
+
+
+def _integer_like(value):
+    """What ansible-core can turn into an int without an exception or a number too large to print."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return abs(value) < 10 ** 18
+    if isinstance(value, float):
+        return value == value and abs(value) < 10 ** 18 and value.is_integer()
+    if isinstance(value, str):
+        return bool(_INTEGER.fullmatch(value))
+    return True  # other types: ansible-core's own type error names the option
 
 
 def structure_problems(spec, raw):
@@ -214,7 +235,8 @@ def bounds_problem(path, value, kind):
     except (TypeError, ValueError):
         return "%s must be an integer" % path
     if not low <= number <= high:
-        return "%s must be between %d and %d (got %d)" % (path, low, high, number)
+        got = "%d" % number if abs(number) < 10 ** 18 else "a number of more than 18 digits"
+        return "%s must be between %d and %d (got %s)" % (path, low, high, got)
     return None
 
 
@@ -299,12 +321,16 @@ def _values_at(params, path):
     return found
 
 
-def value_problems(params, rules):
-    """Problems of ``params`` (parsed) against ``rules`` ``{path: kind}``; ``[]`` marks a list level."""
+def value_problems(params, rules, required=()):
+    """Problems of ``params`` (parsed) against ``rules`` ``{path: kind}``; ``[]`` marks a list level.
+
+    An empty string is "not set" for an optional top-level option (AWX injects empty environment
+    variables), but not for a ``required`` one or inside a list or dict.
+    """
     problems = []
     for rule_path in sorted(rules):
         for path, value in _values_at(params, rule_path):
-            if value == "":  # an empty string is "not set" (AWX injects empty environment variables)
+            if value == "" and path == rule_path and path not in required:
                 continue
             message = _check(path, value, rules[rule_path], params)
             if message:

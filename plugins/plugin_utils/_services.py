@@ -108,7 +108,8 @@ class Services:
         if validated.error_messages:
             return self._invalid("%s" % validated.errors.msg, [])
         params = validated.validated_parameters
-        problems = value_problems(params, dict(module_class.shared_rules, **module.RULES))
+        required = set(k for k, v in module.ARGUMENT_SPEC.items() if v.get("required"))
+        problems = value_problems(params, dict(module_class.shared_rules, **module.RULES), required)
         if problems:
             return self._invalid(summary(problems, "credrotate.cloud." + name), [p[1] for p in problems])
         client = None
