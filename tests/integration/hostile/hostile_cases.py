@@ -883,19 +883,11 @@ def case_problem(item, record):
     return None
 
 
-# Defects found and reported (issue 8), each reproduced by a strict xfail in test_hostile_named_cases.py:
-# a case whose result shows one of these symptoms is counted as that known defect, not as a new problem
-# (only for the result of its own task: a request, a write or a leak is never excused). Empty this as
-# the defects are fixed.
-KNOWN_DEFECTS = (
-    ("no_log masking mangles the message (a masked nested option's scalars, a blank secret)",
-     lambda item, msg: "********" in msg),
-    ("ansible-core's int conversion raises OverflowError on infinity",
-     lambda item, msg: "cannot convert Infinity to integer" in msg),
-    ("an integer beyond 4300 digits crashes the bounds message",
-     lambda item, msg: "Exceeds the limit (4300 digits)" in msg),
-    ("an empty required id or list item counts as unset", lambda item, msg: item.category == "empty"),
-)
+# Defects found and reported, not fixed yet: ``(name, predicate(case, msg))``. A case whose own result
+# shows such a symptom is counted as that known defect, not as a new problem (a request, a write or a
+# leak is never excused); each should have a strict xfail reproducer in test_hostile_named_cases.py.
+# The defects issue 8's property found first are all fixed (their reproducers are regression tests).
+KNOWN_DEFECTS = ()
 
 
 def known_defect(item, record):

@@ -166,51 +166,47 @@ def test_named_hostile_cases_fail_naming_the_field_write_nothing_and_leak_nothin
     assert not problems, hc.report(problems, cases)
 
 
-# Defects the property found, one minimal case each, reported in issue 8 and expected to fail
-# (strict: once fixed, the xfail marker has to go). Each runs alone, so the case is all the playbook does.
-MASKED = ("Masking a whole nested option (the ansible/ansible#81672 guard in _module.py) makes every scalar in it a "
-          "no_log value, which ansible-core hides as a substring everywhere: the path and the message are mangled")
-
-
-EMPTY = ("an empty string counts as unset in the value checks, also for a required option or a list item: "
-         "no 'Invalid input', and the module goes on to the API with an empty id")
+# Defects the property found (issue 8), one minimal case each, fixed in a216524: regression tests now.
+# A new defect goes here as a strict xfail (pytest.mark.xfail(strict=True, reason=...)) until it is fixed,
+# with its symptom in hostile_cases.KNOWN_DEFECTS. Each runs alone, so the case is all the playbook does.
+MASKED = "a masked nested option made every scalar in it a no_log value: the path and the message were mangled"
+EMPTY = "an empty required id or list item counted as unset: the module went on to the API with an empty id"
 
 
 def _defect(name, module, label, value, reason, **where):
-    return pytest.param(module, label, value, where, id=name, marks=pytest.mark.xfail(strict=True, reason=reason))
+    return pytest.param(module, label, value, where, reason, id=name)
 
 
 DEFECTS = [
     _defect("masked-option-hides-the-index", "drs_job_password", "jobs[].kerberos.domain_name", [1], MASKED, index=1),
     _defect("masked-option-hides-the-message", "dts_job_info", "jobs", {"jobs": ["a", "b"]}, MASKED),
     _defect("masked-option-hides-the-item-index", "rotation_state", "targets[]", 0, MASKED),
+    _defect("masked-dict-option-hides-the-message", "rotation_state", "details", ["a"], MASKED),
     _defect("url-user-info-with-a-slash-leaks", "drs_job_info", "endpoint_url",
             "http://svc:%s/x@127.0.0.1:8787" % hc.canary("url"),
-            "user info whose password holds a '/' is not masked (the '@' comes after the first '/'), and the "
-            "refused URL is printed with the secret in module_args"),
+            "user info whose password held a '/' was not masked (the '@' came after the first '/'), and the "
+            "refused URL was printed with the secret in module_args"),
     _defect("blank-secret-hides-every-space", "dts_job_password", "security_token", " ",
-            "a blank secret is a no_log value: ansible-core hides every space of the message"),
+            "a blank secret was a no_log value: ansible-core hid every space of the message"),
     _defect("infinite-integer-message-without-the-option", "drs_job_info", "retries", float("inf"),
-            "ansible-core's check_type_int raises OverflowError on infinity: the message does not name the option"),
+            "ansible-core's check_type_int raises OverflowError on infinity: the message did not name the option"),
     _defect("infinite-integer-string-message-without-the-option", "dcs_instance_password", "probe_timeout", "inf",
-            "ansible-core's check_type_int raises OverflowError on 'inf': the message does not name the option"),
-    # Since "empty strings count as unset" (70bcfef), a required id or a list item given '' passes validation:
-    # the module then sends requests with an empty id, or fails later without "Invalid input".
+            "ansible-core's check_type_int raises OverflowError on 'inf': the message did not name the option"),
     _defect("empty-required-job-id-reaches-the-api", "drs_job_password", "jobs[].id", "", EMPTY),
     _defect("empty-job-id-item-reaches-the-api", "dts_job_info", "jobs[]", "", EMPTY),
     _defect("empty-required-user-name-reaches-the-api", "gaussdb_mysql_user_password", "users[].name", "", EMPTY),
     _defect("empty-required-instance-id-not-invalid-input", "dcs_instance_password", "instance_id", "", EMPTY),
     _defect("huge-integer-string-crashes", "drs_job_info", "timeout", "9" * 5000,
-            "ansible-core converts a 5000-digit string to an int; formatting it in the bounds message exceeds "
+            "ansible-core converts a 5000-digit string to an int; formatting it in the bounds message exceeded "
             "Python's 4300-digit limit: 'Module failed: Exceeds the limit (4300 digits)...', no option named"),
 ]
 
 
-@pytest.mark.parametrize("module,label,value,where", DEFECTS)
-def test_defect_reproducers(tmp_path, emulator_factory, module, label, value, where):
+@pytest.mark.parametrize("module,label,value,where,reason", DEFECTS)
+def test_defect_reproducers(tmp_path, emulator_factory, module, label, value, where, reason):
     cases = [hc.explicit(module, label, value, "defect", **where)]
     emu = emulator_factory(copy.deepcopy(hc.DEMO)) if hc.CLOUD[module] else None
     state_dir = tmp_path / "state"
     run, names = hc.run_batch(tmp_path, emu, cases, state_dir=state_dir)
     problems = hc.batch_problems(run, emu, cases, names, state_dir=state_dir)
-    assert not problems, hc.report(problems, cases)
+    assert not problems, "regression (%s): %s" % (reason, hc.report(problems, cases))
