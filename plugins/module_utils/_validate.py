@@ -27,6 +27,7 @@ __metaclass__ = type
 
 import difflib
 import ipaddress
+import math
 import os
 import re
 
@@ -190,7 +191,7 @@ def _integer_like(value):
     if isinstance(value, int):
         return abs(value) < 10 ** 18
     if isinstance(value, float):
-        return value == value and abs(value) < 10 ** 18 and value.is_integer()
+        return math.isfinite(value) and abs(value) < 10 ** 18 and value.is_integer()
     if isinstance(value, str):
         return bool(_INTEGER.fullmatch(value))
     return True  # other types: ansible-core's own type error names the option
