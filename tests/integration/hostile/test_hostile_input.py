@@ -48,3 +48,27 @@ def test_hostile_values_fail_naming_the_field_write_nothing_and_leak_nothing(tmp
     if known:
         # every batch passed but for defects already reported (hc.KNOWN_DEFECTS, strict xfails of their own)
         pytest.xfail("known defects only:\n  " + "\n  ".join(known))
+
+
+def test_hostile_role_variables_fail_naming_the_field_write_nothing_and_leak_nothing(tmp_path, emulator_factory):
+    """The rotate action through the rotation role: one hostile case for every rotation_* variable (and a misspelt
+    secret variable or key at every level), each case one inventory host of one run of playbooks/rotate.yml."""
+    numbers = itertools.count()
+    known = []
+    emu = emulator_factory(copy.deepcopy(hc.DEMO))
+    state_dir = str(tmp_path / "state")
+
+    @hc.HOSTILE_SETTINGS
+    @given(cases=hc.role_batch_strategy(state_dir, emu.base_url))
+    def batch(cases):
+        work = tmp_path / ("batch-%d" % next(numbers))
+        work.mkdir()
+        run, hosts = hc.run_role_batch(work, emu, cases)
+        found = []
+        problems = hc.role_batch_problems(run, emu, cases, hosts, tmp_path, state_dir, known=found)
+        assert not problems, hc.report(problems, cases, found)
+        known.extend(found)
+
+    batch()
+    if known:
+        pytest.xfail("known defects only:\n  " + "\n  ".join(known))
