@@ -35,6 +35,14 @@ ROLE_OUTPUTS = ("rotation_result",)
 GROUP_MEMBERS = {"huaweicloud": "credrotate.cloud.drs_job_password", "alicloud": "credrotate.cloud.dts_job_password"}
 
 
+def _named(options, prefix):
+    """``options`` (a spec or the arguments) keyed as the caller names them: the role's variables are
+    ``rotation_`` + the option (``rotation_id`` is its own name)."""
+    if not prefix:
+        return options
+    return dict((k if k.startswith("rotation_") or k == "option_prefix" else prefix + k, v) for k, v in options.items())
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -52,21 +60,22 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         result["changed"] = False
         args = dict(self._task.args)
-        problems = structure_problems(ARGUMENT_SPEC, args)
+        prefix = args.get("option_prefix") if isinstance(args.get("option_prefix"), str) else ""
+        label = "credrotate.cloud.rotation" if prefix else "credrotate.cloud.rotate"
+        problems = structure_problems(_named(ARGUMENT_SPEC, prefix), _named(args, prefix))
+        if prefix and "rotation_hosts" in (task_vars or {}) and not isinstance(task_vars["rotation_hosts"], str):
+            problems.append(("rotation_hosts", "rotation_hosts", "rotation_hosts must be a string (a host pattern)"))
         if problems:
-            return dict(result, failed=True, msg=summary(problems, "credrotate.cloud.rotate"),
-                        invalid=[p[1] for p in problems])
+            return dict(result, failed=True, msg=summary(problems, label), invalid=[p[1] for p in problems])
         validated = ArgumentSpecValidator(ARGUMENT_SPEC).validate(args)
         secrets = set(v for v in validated._no_log_values if isinstance(v, str) and v)
         if validated.error_messages:
             return dict(result, failed=True, msg=redact_data("%s" % validated.errors.msg, secrets))
         settings = validated.validated_parameters
-        prefix = settings["option_prefix"]
         unknown = self._unknown_variables(prefix, task_vars or {})
         problems = [(u["name"], u["name"], u["msg"]) for u in unknown] + _checks.problems(settings, prefix)
         if problems:
-            return dict(result, failed=True, invalid=[p[1] for p in problems],
-                        msg=summary(problems, "credrotate.cloud.rotation" if prefix else "credrotate.cloud.rotate"))
+            return dict(result, failed=True, invalid=[p[1] for p in problems], msg=summary(problems, label))
         settings["check_mode"] = bool(self._task.check_mode)
         host = (task_vars or {}).get("inventory_hostname") or settings["credential"]["name"]
         clouds = dict((cloud, dict(self._group_defaults(member), **settings[cloud]))

@@ -106,7 +106,12 @@ _TYPE_NAMES = {"list": "a list", "dict": "a dictionary", "str": "a string", "int
 
 
 def _kind(value):
-    return type(value).__name__
+    """The YAML/JSON kind of ``value`` (not the class name: Ansible passes its own tagged subclasses)."""
+    for kinds, name in (((bool,), "a boolean"), ((dict,), "a dictionary"), ((list, tuple), "a list"),
+                        ((str,), "a string"), ((int,), "an integer"), ((float,), "a number")):
+        if isinstance(value, kinds):
+            return name
+    return "a value of another type"
 
 
 def _suggest(name, known):

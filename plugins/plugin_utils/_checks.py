@@ -37,15 +37,15 @@ def problems(settings, prefix=""):
         if message:
             out.append((name(top), name(path), message))
 
-    def fmt(top, path, value, kind):
-        if value not in (None, ""):
+    def fmt(top, path, value, kind, required=False):
+        if value not in (None, "") or (required and value == ""):
             add(top, path, format_problem(name(path), value, kind))
 
     credential = settings["credential"]
     owner = credential["owner"]
-    fmt("credential", "credential.name", credential["name"], "credential_name")
+    fmt("credential", "credential.name", credential["name"], "credential_name", required=True)
     kind = "dcs_instance_id" if owner["type"] == "dcs_instance" else "gaussdb_instance_id"
-    fmt("credential", "credential.owner.instance_id", owner["instance_id"], kind)
+    fmt("credential", "credential.owner.instance_id", owner["instance_id"], kind, required=True)
     if owner["type"] == "gaussdb_mysql_user" and not owner.get("user"):
         add("credential", "credential.owner.user", "%scredential.owner.user is required when %scredential.owner.type "
                                                    "is gaussdb_mysql_user" % (prefix, prefix))
@@ -63,7 +63,7 @@ def problems(settings, prefix=""):
     for index, dependant in enumerate(credential.get("dependants") or ()):
         path = "credential.dependants[%d]" % index
         kind = dependant["type"]
-        fmt("credential", path + ".job_id", dependant["job_id"], JOB_FORMATS[kind])
+        fmt("credential", path + ".job_id", dependant["job_id"], JOB_FORMATS[kind], required=True)
         if dependant["endpoint"] not in ENDPOINTS[kind]:
             add("credential", path + ".endpoint", "%s%s.endpoint must be %s for a %s dependant"
                 % (prefix, path, " or ".join(ENDPOINTS[kind]), kind))

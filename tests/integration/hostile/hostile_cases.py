@@ -1086,8 +1086,8 @@ ROLE_OPTIONS = {
 # Declared variables the property leaves out, and why (a hostile value of one of them is not refused: the
 # role runs the rotation; see ROLE_DEFECTS in test_hostile_named_cases.py).
 ROLE_UNCHECKED = {
-    "rotation_hosts": "not used by the role (the host pattern of playbooks/rotate.yml); a list or a dict for "
-                      "it (type str) is accepted and the rotation runs",
+    "rotation_hosts": "the host pattern of playbooks/rotate.yml, not a role option: any string is a pattern (a "
+                      "list is refused before any request: test_role_defect_reproducers)",
 }
 # The action's own option names: the role variable without its rotation_ prefix (rotation_id is rotation_id).
 ACTION_OPTION = {"rotation_id": "rotation_id"}
@@ -1213,13 +1213,9 @@ def role_case_problem(item, records):
 # xfails); a request, a write or a leak is never excused. Each has a strict xfail reproducer in
 # test_hostile_named_cases.py (ROLE_DEFECTS).
 ROLE_KNOWN_DEFECTS = (
-    ("rotate-message-without-option-prefix",
-     lambda item, problem: "Invalid input for credrotate.cloud.rotate: " in problem),
     ("credential-not-a-dict-unnamed",
      lambda item, problem: item.path in ("rotation_credential", "rotation_credential.owner")
      and "is not iterable" in problem),
-    ("empty-credential-name-state-error",
-     lambda item, problem: item.path == "rotation_credential.name" and "unexpected StateError" in problem),
 )
 
 
