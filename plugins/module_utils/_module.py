@@ -176,6 +176,17 @@ def guarded_module(argument_spec, rules=None, **kwargs):
     return module
 
 
+def transport_for(params):
+    """The HTTP transport of the connection options; its pool fits ``concurrency`` calls in flight."""
+    return Transport(timeout=params.get("timeout"), validate_certs=params.get("validate_certs", True),
+                     ca_path=params.get("ca_path"), pool_size=max(DEFAULT_POOL_SIZE, params.get("concurrency") or 0))
+
+
+def retry_for(params):
+    """The retry policy of the ``retries`` and ``retry_deadline`` options."""
+    return Retry(attempts=params.get("retries"), deadline=params.get("retry_deadline"))
+
+
 class _CloudModule(object):
     """Shared behaviour; subclasses set ``shared_spec`` and ``client_class``."""
 
@@ -221,13 +232,10 @@ class _CloudModule(object):
         return self._client
 
     def transport(self):
-        """The HTTP transport; its pool fits ``concurrency`` calls in flight (when the module has that option)."""
-        p = self.params
-        return Transport(timeout=p.get("timeout"), validate_certs=p.get("validate_certs", True),
-                         ca_path=p.get("ca_path"), pool_size=max(DEFAULT_POOL_SIZE, p.get("concurrency") or 0))
+        return transport_for(self.params)
 
     def retry(self):
-        return Retry(attempts=self.params.get("retries"), deadline=self.params.get("retry_deadline"))
+        return retry_for(self.params)
 
     def require_lib(self, name):
         """Fail with ``missing_required_lib`` unless ``requests``, ``pymysql`` or ``redis`` imported."""

@@ -23,7 +23,13 @@ import time
 from ansible_collections.credrotate.cloud.plugins.lookup.password import generate
 from ansible_collections.credrotate.cloud.plugins.module_utils._policy import check as policy_violations
 from ansible_collections.credrotate.cloud.plugins.module_utils._resume import decide
-from ansible_collections.credrotate.cloud.plugins.module_utils._state import LockedError, StateError, StateStore
+from ansible_collections.credrotate.cloud.plugins.module_utils._state import (
+    LockedError,
+    StateError,
+    StateStore,
+    iso,
+    utc_now,
+)
 from ansible_collections.credrotate.cloud.plugins.plugin_utils import _discovery
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._owners import owner_for
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._report import (
@@ -46,10 +52,6 @@ class StepFailed(Exception):
 
 class Interrupted(Exception):
     """The test hook ``fail_after_step`` stopped the run as if the controller had died."""
-
-
-def utc_stamp():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def generated_id():
@@ -336,13 +338,17 @@ class Engine:
         self.secrets = document
         self.changed = True
 
+    def pending_entry(self):
+        """The secret file's ``pending`` entry of this run's password."""
+        return {"rotation_id": self.rotation_id, "password": self.pending, "source": self.source,
+                "created_at": iso(utc_now())}
+
     def store_pending(self):
         self.begin("pending")
         if not self.pending_written:
             self.write_secrets({"format": 1, "name": self.name, "current": self.current,
                                 "previous": self.previous or None,
-                                "pending": {"rotation_id": self.rotation_id, "password": self.pending,
-                                            "source": self.source, "created_at": utc_stamp()},
+                                "pending": self.pending_entry(),
                                 "completed_rotation_id": self.secrets.get("completed_rotation_id")})
             self.pending_written = True
             self.log("stored", "the pending password is in %s" % self.secret_file.path)
@@ -379,8 +385,7 @@ class Engine:
                 rejections.append(outcome["code"])
             if self._policy_rejected(outcome) and not self.supplied:
                 self.pending, self.source = self.generate(), "regenerated"
-                document = dict(self.secrets, pending={"rotation_id": self.rotation_id, "password": self.pending,
-                                                       "source": self.source, "created_at": utc_stamp()})
+                document = dict(self.secrets, pending=self.pending_entry())
                 self.write_secrets(document)
                 self.note(details={"password_source": "regenerated", "policy_rejections": rejections})
                 outcome = self._set()
@@ -491,7 +496,7 @@ class Engine:
     def promote(self):
         self.begin("promote")
         self.write_secrets({"format": 1, "name": self.name, "current": self.pending, "previous": self.restore,
-                            "pending": None, "completed_rotation_id": self.rotation_id, "completed_at": utc_stamp()})
+                            "pending": None, "completed_rotation_id": self.rotation_id, "completed_at": iso(utc_now())})
         self.hook("promote_secret")
         self.note(step="promote", status="completed", clear_error=True)
         self.log("completed", "the new password is current; the old one is kept as previous")

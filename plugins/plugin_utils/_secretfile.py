@@ -12,12 +12,14 @@ Same format as the role wrote before the engine moved into Python, so either rea
 
 import json
 import os
-import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.parsing.vault import VaultLib, VaultSecret, is_encrypted
 
+from ansible_collections.credrotate.cloud.plugins.module_utils import _files
+
 VAULT_ID = "credrotate"
+WHAT = "secret file"
 
 
 class SecretFileError(Exception):
@@ -31,13 +33,7 @@ class SecretFile:
 
     def read(self):
         """The stored document, or ``{}`` when there is none."""
-        try:
-            with open(self.path, "rb") as handle:
-                data = handle.read().strip()
-        except FileNotFoundError:
-            return {}
-        except OSError as exc:
-            raise SecretFileError("cannot read %s: %s" % (self.path, exc.strerror))
+        data = (_files.read_bytes(self.path, SecretFileError, WHAT) or b"").strip()
         if not data:
             return {}
         if is_encrypted(data):
@@ -54,23 +50,12 @@ class SecretFile:
             raise SecretFileError("%s is not a JSON document" % self.path)
 
     def write(self, document):
-        """Replace the file with ``document``: 0700 directory, 0600 file, atomic."""
+        """Replace the file with ``document``: 0700 directory, 0600 file, atomic (:mod:`_files`)."""
         directory = os.path.dirname(self.path) or "."
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        os.chmod(directory, 0o700)
+        _files.ensure_dir(directory, SecretFileError, "state directory")
+        os.chmod(directory, _files.DIR_MODE)  # as the role always did, also for a directory that exists
         if self.vault is not None:
             content = self.vault.encrypt(json.dumps(document), vault_id=VAULT_ID)
         else:
             content = to_bytes(json.dumps(document, indent=4, sort_keys=True))
-        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(self.path), dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.rename(tmp, self.path)
-        except OSError as exc:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise SecretFileError("cannot write %s: %s" % (self.path, exc.strerror))
+        _files.write_atomic(self.path, content, SecretFileError, WHAT)

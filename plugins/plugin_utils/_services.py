@@ -26,10 +26,14 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._dts_api import D
 from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError, failure_result, redact_data
 from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb_api import GaussDbApi
 from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import open_ledger
-from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule, AlibabaCloudModule
+from ansible_collections.credrotate.cloud.plugins.module_utils._module import (
+    AlibabaCloudModule,
+    HuaweiCloudModule,
+    retry_for,
+    transport_for,
+)
 from ansible_collections.credrotate.cloud.plugins.module_utils._probes import Prober
-from ansible_collections.credrotate.cloud.plugins.module_utils._retry import Retry
-from ansible_collections.credrotate.cloud.plugins.module_utils._transport import DEFAULT_POOL_SIZE, Transport
+from ansible_collections.credrotate.cloud.plugins.module_utils._transport import DEFAULT_POOL_SIZE
 from ansible_collections.credrotate.cloud.plugins.module_utils._validate import summary, value_problems
 from ansible_collections.credrotate.cloud.plugins.modules import (
     dcs_instance_password,
@@ -114,9 +118,7 @@ class Services:
             return self._invalid(summary(problems, "credrotate.cloud." + name), [p[1] for p in problems])
         client = None
         try:
-            client = module_class.client_class(params, self._transport(params),
-                                               Retry(attempts=params.get("retries"),
-                                                     deadline=params.get("retry_deadline")))
+            client = module_class.client_class(params, self._transport(params), retry_for(params))
             prober = Prober.from_params(params, probe_kind) if probe_kind else None
             extra = {"preflight_done": True} if preflight_done else {}
             result = run(params, client, prober, open_ledger(params.get("ledger")), check_mode, **extra)
@@ -138,9 +140,7 @@ class Services:
         key = (params.get("timeout"), params.get("validate_certs", True), params.get("ca_path"), pool)
         with self._lock:
             if key not in self._transports:
-                self._transports[key] = Transport(timeout=params.get("timeout"),
-                                                  validate_certs=params.get("validate_certs", True),
-                                                  ca_path=params.get("ca_path"), pool_size=pool)
+                self._transports[key] = transport_for(params)
             return self._transports[key]
 
     def close(self):
