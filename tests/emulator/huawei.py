@@ -11,6 +11,29 @@ Fixture section ``iam``::
           access_keys:
             - {access: HPUA..., secret: "...", user: demo-user}
             - {access: TMP..., secret: "...", security_token: "...", user: demo-user}  # temporary
+
+AK/SK verification (``SDK-HMAC-SHA256``, reference §7.2) is built from the request's own
+``SignedHeaders`` list, and only from the headers that list names:
+
+* ``host`` and ``x-sdk-date`` must be signed; the date may be at most 900 s from the emulator clock;
+  a temporary AK needs its ``x-security-token``, signed.
+* A header that is not signed takes no part. An unsigned ``X-Sdk-Content-Sha256`` is ignored and
+  the real body is hashed (trusting it would let a body swapped after signing pass). A signed
+  ``X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD`` is honoured: the official signer
+  (``huaweicloudsdkcore.signer.Signer._process_content_header``) adds it for a non-JSON
+  ``Content-Type`` before it lists the headers, so it is always signed. A signed value that is a
+  hash must be the body's SHA-256 (decision: the reference is silent; no client sends one).
+* ``X-Project-Id`` scopes the request only when it is signed.
+
+AK lockout: "more than 5 consecutive AK/SK auth failures lock that AK for 5 minutes" (reference
+§7.2 and the APIGW.0301 row of §8.1; Huawei API-signing FAQ "Common Errors Related to IAM
+Authentication Information": "fails for more than five consecutive times, and the AK/SK pair is
+locked for five minutes"). So five failures in a row leave the key usable; the sixth is answered
+as the failure it is and locks the key for 300 s (emulator clock), during which every request
+with that AK, even a good one, gets 401 ``APIGW.0301`` "Incorrect IAM authentication information:
+AK access failed to reach the limit,forbidden." (the FAQ's message). Refusals during the lock are
+not counted and do not extend it; any good signature resets the count. Unknown AKs are never
+counted.
 """
 
 import base64
@@ -23,8 +46,9 @@ from emulator.core import Gateway, Response, Service
 from emulator.signing import signing
 from emulator import verify
 
-AKSK_LOCK_FAILURES = 5
+AKSK_MAX_FAILURES = 5      # consecutive failures tolerated; the next one (the 6th) locks the AK
 AKSK_LOCK_SECONDS = 300
+AKSK_LOCKED_MESSAGE = "Incorrect IAM authentication information: AK access failed to reach the limit,forbidden."
 MAX_CLOCK_SKEW = 900
 _PROJECT_IN_PATH = re.compile(r"^/v[0-9.]+/([0-9a-fA-F]{32})(?:/|$)")
 
@@ -97,20 +121,17 @@ class HuaweiGateway(Gateway):
             if key is None:
                 return huawei_error(401, "APIGW.0301", "Incorrect IAM authentication information: ak %s not exist" % access)
             if key.get("locked_until", 0) > now:
-                left = int(key["locked_until"] - now) + 1
-                return huawei_error(401, "APIGW.0301",
-                                    "Incorrect IAM authentication information: the access key is locked for %d more seconds "
-                                    "after %d consecutive authentication failures" % (left, AKSK_LOCK_FAILURES))
+                return huawei_error(401, "APIGW.0301", AKSK_LOCKED_MESSAGE)
         failure = self._verify(req, key, names, signature, now)
         with iam.emu.lock:
             if failure:
                 key["failures"] = key.get("failures", 0) + 1
-                if key["failures"] >= AKSK_LOCK_FAILURES:
+                if key["failures"] > AKSK_MAX_FAILURES:
                     key["failures"] = 0
                     key["locked_until"] = now + AKSK_LOCK_SECONDS
                 return huawei_error(401, "APIGW.0301", "Incorrect IAM authentication information: %s" % failure)
             key["failures"] = 0
-        project = self._path_project(req) or req.headers.get("x-project-id")
+        project = self._path_project(req) or (req.headers.get("x-project-id") if "x-project-id" in names else None)
         domain = iam.domain_of_key[access]
         if project and project not in domain["project_ids"]:
             return huawei_error(403, "APIGW.0310", "The project is unavailable.")
@@ -132,7 +153,9 @@ class HuaweiGateway(Gateway):
         if expected_token is not None:
             if req.headers.get("x-security-token") != expected_token or "x-security-token" not in names:
                 return "verify aksk signature fail: security token is missing or invalid"
-        headers = req.headers.lower_dict()
+        headers = verify.huawei_signed_headers_only(req.headers.lower_dict(), names)
+        if verify.huawei_content_sha_mismatch(headers, req.body):
+            return "verify aksk signature fail: x-sdk-content-sha256 does not match the body"
         canonical, dummy = signing.huawei_canonical_request(req.method, req.path, req.query, headers, req.body, names)
         expected = signing.huawei_signature(key["secret"], signing.huawei_string_to_sign(canonical, date))
         if expected != signature:

@@ -35,6 +35,31 @@ def parse_huawei_authorization(value):
     return _parse(_HUAWEI_AUTH_RE, value)
 
 
+def huawei_signed_headers_only(headers, names):
+    """The request headers that ``SignedHeaders`` lists (lower-cased names), and no others.
+
+    A verifier rebuilds the canonical request from this view only, so that a header added after
+    signing cannot take part in verification. This matters for ``X-Sdk-Content-Sha256``: the
+    shared canonical-request builder uses its value as the payload hash, so an unsigned one
+    would let a body swapped after signing pass (the SDK adds and signs it, as
+    ``UNSIGNED-PAYLOAD``, only for non-JSON bodies: reference §7.2 step 3).
+    """
+    wanted = set(names)
+    return dict((name, value) for name, value in headers.items() if name in wanted)
+
+
+def huawei_content_sha_mismatch(headers, body):
+    """True when a *signed* ``x-sdk-content-sha256`` holds a hash that is not the body's SHA-256.
+
+    ``UNSIGNED-PAYLOAD`` (the SDK's convention) and an empty body (the SDK then ignores the header)
+    never mismatch. ``headers``: the signed headers only (:func:`huawei_signed_headers_only`).
+    """
+    value = (headers.get("x-sdk-content-sha256") or "").strip()
+    if not value or not body or value == "UNSIGNED-PAYLOAD":
+        return False
+    return value.lower() != hashlib.sha256(body).hexdigest()
+
+
 def parse_aliyun_v3_authorization(value):
     """``(access_key, signed_header_names, signature)`` of an ``ACS3-HMAC-SHA256`` header, or None if malformed."""
     return _parse(_ALIYUN_V3_AUTH_RE, value)

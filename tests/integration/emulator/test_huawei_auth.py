@@ -22,6 +22,7 @@ AK2, SK2 = "HPUA1EXAMPLEAK000002", "exampleSecretKey0123456789abcdefghij0002"
 TMP_AK, TMP_SK, TMP_TOKEN = "TMPAKEXAMPLE00000001", "tmpSecretKey0123456789abcdefghijABCDEFGH", "gQpzdG9rZW4tZXhhbXBsZQ"
 IAM_PASSWORD = "Iam-Passw0rd!x"
 JOB = "8d0e8e36-a618-490d-8a46-8c61ac9djb01"
+LOCKED = "AK access failed to reach the limit,forbidden"
 
 FIXTURES = {
     "iam": {"domains": [
@@ -272,34 +273,35 @@ def test_unknown_access_key_is_APIGW_0301(emu):
     assert batch_status(emu).status_code == 200
 
 
-def test_five_consecutive_failures_lock_the_key_for_five_minutes(emu):
-    """5 bad signatures in a row lock that AK: even a good signature is refused until 5 minutes pass."""
-    for dummy in range(5):
+def test_six_consecutive_failures_lock_the_key_for_five_minutes(emu):
+    """More than 5 bad signatures in a row (the 6th) lock that AK: even a good signature is refused until
+    5 minutes pass; other keys are unaffected. (The exact boundary: test_huawei_strict.py.)"""
+    for dummy in range(6):
         assert_gateway_error(batch_status(emu, sk="wrong-secret"), 401, "APIGW.0301", "verify aksk signature fail")
-    assert_gateway_error(batch_status(emu), 401, "APIGW.0301", "locked")
+    assert_gateway_error(batch_status(emu), 401, "APIGW.0301", LOCKED)
     state = {k["access"]: k for k in emu.summary()["iam"]["access_keys"]}
     assert state[AK]["locked"] is True and state[AK2]["locked"] is False
     assert SK not in json.dumps(emu.summary())
     assert batch_status(emu, ak=AK2, sk=SK2).status_code == 200  # other keys are unaffected
     skew(emu, 250)
-    assert_gateway_error(batch_status(emu, date=sdk_date(250)), 401, "APIGW.0301", "locked")
+    assert_gateway_error(batch_status(emu, date=sdk_date(250)), 401, "APIGW.0301", LOCKED)
     skew(emu, 301)
     assert batch_status(emu, date=sdk_date(301)).status_code == 200
 
 
 def test_a_success_resets_the_failure_count(emu):
-    """Failures must be consecutive: 4 failures, a success, 4 failures leave the key usable."""
+    """Failures must be consecutive: 5 failures, a success, 5 failures leave the key usable."""
     for _round in range(2):
-        for dummy in range(4):
+        for dummy in range(5):
             assert batch_status(emu, sk="wrong-secret").status_code == 401
         assert batch_status(emu).status_code == 200
 
 
 def test_lockout_counts_expired_dates_too(emu):
     """Any failed AK/SK verification counts towards the lockout, including a stale date."""
-    for dummy in range(5):
+    for dummy in range(6):
         assert batch_status(emu, date=sdk_date(-3600)).status_code == 401
-    assert_gateway_error(batch_status(emu), 401, "APIGW.0301", "locked")
+    assert_gateway_error(batch_status(emu), 401, "APIGW.0301", LOCKED)
 
 
 def test_temporary_key_requires_signed_security_token(emu):
