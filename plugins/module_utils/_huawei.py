@@ -51,8 +51,8 @@ SERVICES = ("drs", "dcs", "gaussdb", "iam")
 
 # GaussDB(for MySQL) host prefix per Huawei Cloud region (reference §1.1); others use "gaussdb".
 GAUSSDB_HOST_PREFIX = dict(
-    [(r, "gaussdbformysql") for r in ("ap-southeast-1", "ap-southeast-2", "tr-west-1", "cn-north-11", "me-east-1")]
-    + [(r, "gaussdb-mysql") for r in ("af-south-1", "cn-east-5", "la-north-2", "cn-southwest-3")])
+    [(r, "gaussdbformysql") for r in ("ap-southeast-1", "ap-southeast-2", "tr-west-1", "cn-north-11", "me-east-1")] + [
+        (r, "gaussdb-mysql") for r in ("af-south-1", "cn-east-5", "la-north-2", "cn-southwest-3")])
 
 # Regions with their own IAM endpoint in the official SDK; any other region uses the global one.
 HUAWEI_IAM_REGIONS = frozenset((
@@ -247,8 +247,8 @@ class HuaweiClient(object):
 
     def _result(self, response, target):
         data = response.json()
-        request_id = (response.headers.get("X-Request-Id") or response.headers.get("X-IAM-Trace-Id")
-                      or (data.get("request_id") if isinstance(data, dict) else None))
+        request_id = (response.headers.get("X-Request-Id") or response.headers.get("X-IAM-Trace-Id") or (
+            data.get("request_id") if isinstance(data, dict) else None))
         if 200 <= response.status < 300:
             return ApiResult(data if data is not None else {}, request_id, response.status)
         code, message = parse_error(data)
