@@ -37,7 +37,7 @@ help:
 	@echo 'make venv         .venv from the pinned requirements, collection linked into .collections'
 	@echo '                  (then: . .venv/bin/activate)'
 	@echo 'make demo         the rotation against the embedded cloud emulator (DEMO_ARGS=...)'
-	@echo 'make test         all the tests: lint, sanity, unit, integration'
+	@echo 'make test         all the tests: lint, sanity, unit, integration and molecule (in that order)'
 	@echo 'make lint         ansible-lint, production profile'
 	@echo 'make sanity       ansible-test sanity on a copy of the tracked files (build/sanity)'
 	@echo 'make unit         pytest tests/unit (PYTEST_ARGS=..., PYTEST_XDIST=-n auto by default)'
