@@ -29,13 +29,20 @@ class DcsApi(object):
     def __init__(self, client):
         self.client = client
 
+    def show_instance_result(self, instance_id):
+        """``GET /v2/{project_id}/instances/{instance_id}``: the ``ApiResult`` (the instance dict and request id).
+
+        A missing instance raises :class:`NotFoundError` (``DCS.3022``).
+        """
+        return self.client.request("dcs", "GET", INSTANCE_PATH, path_params={"instance_id": instance_id},
+                                   target=instance_target(instance_id))
+
     def show_instance(self, instance_id):
         """``GET /v2/{project_id}/instances/{instance_id}``: the instance dict (``{}`` for an empty answer).
 
         A missing instance raises :class:`NotFoundError` (``DCS.3022``).
         """
-        return self.client.request("dcs", "GET", INSTANCE_PATH, path_params={"instance_id": instance_id},
-                                   target=instance_target(instance_id)).data or {}
+        return self.show_instance_result(instance_id).data or {}
 
     def change_password(self, instance_id, old_password, new_password):
         """``PUT .../instances/{instance_id}/password``: ``ApiResult``, one call (a write).
