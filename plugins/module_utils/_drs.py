@@ -236,6 +236,38 @@ def _write(api, chunk, session, request_ids):
     return first
 
 
+# --- healing: retry of failed tasks -------------------------------------------------------------
+
+
+def run_retry(params, api):
+    """Retry the failed tasks of ``params["jobs"]`` (``batch-retry-task``, :data:`BATCH_SIZE` a call).
+
+    The rotation engine calls it for a job that failed on authentication once its password is
+    right again. Returns ``{changed, results: [{id, outcome: retried|failed, error_code, error_msg,
+    request_id}], request_ids}``; a call that fails fails its jobs' results (no exception), so the
+    engine reports them and verifies on.
+    """
+    results, request_ids = [], []
+    for chunk in chunks(unique(params["jobs"]), BATCH_SIZE):
+        try:
+            answer = api.batch_retry_task(chunk)
+        except CloudError as err:
+            request_ids.extend([err.request_id] if err.request_id else [])
+            results.extend({"id": job_id, "outcome": "failed", "error_code": err.code, "error_msg": err.message,
+                            "request_id": err.request_id} for job_id in chunk)
+            continue
+        request_ids.append(answer.request_id)
+        by_id = dict((e.get("id"), e) for e in (answer.data or {}).get("results") or [])
+        for job_id in chunk:
+            entry = by_id.get(job_id) or {"status": "failed", "error_code": "MissingResult",
+                                          "error_msg": "the response has no result for this job"}
+            ok = entry.get("status") == "success"
+            results.append({"id": job_id, "outcome": "retried" if ok else "failed", "request_id": answer.request_id,
+                            "error_code": None if ok else entry.get("error_code") or "Failed",
+                            "error_msg": None if ok else entry.get("error_msg")})
+    return dict(changed=any(r["outcome"] == "retried" for r in results), results=results, request_ids=request_ids)
+
+
 # --- drs_job_info -------------------------------------------------------------------------------
 
 

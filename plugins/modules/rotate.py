@@ -147,19 +147,24 @@ options:
     type: int
     default: 5
   discover_dependants:
-    description: List the DRS and DTS jobs and fail closed on one that uses the account but is not a dependant.
+    description:
+      - Before any write, list the DRS and DTS jobs and stop on one that logs in to the owner with its account but
+        is not a dependant (DRS by instance id and user, else address, port and user; DTS by address, port and user).
+      - V(false) risks breaking the jobs you did not list. See the role's O(credrotate.cloud.rotation#role:main:rotation_discover_dependants).
     type: bool
-    default: false
+    default: true
   discover_services:
-    description: The services discovery lists.
+    description: The services discovery lists (DTS only when Alibaba Cloud credentials are configured or DTS dependants are listed).
     type: list
     elements: str
     default: [drs, dts]
     choices: [drs, dts]
   discover_ignore:
-    description: Job ids discovery leaves out.
+    description:
+      - Jobs discovery leaves alone, each a dict with C(job_id) and C(reason) (or a bare job id). They are never
+        changed; verify reads and reports their health; the reason is recorded.
     type: list
-    elements: str
+    elements: raw
     default: []
   verify_timeout:
     description: Seconds to wait for every dependant to be healthy with the new password (V(0) checks once).

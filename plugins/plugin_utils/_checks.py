@@ -76,10 +76,20 @@ def problems(settings, prefix=""):
             add("credential", path, "%s%s lists the same job endpoint as %scredential.dependants[%d]"
                 % (prefix, path, prefix, seen[key]))
         seen.setdefault(key, index)
-    for index, job_id in enumerate(settings.get("discover_ignore") or ()):
+    for index, item in enumerate(settings.get("discover_ignore") or ()):
         path = "discover_ignore[%d]" % index
-        if format_problem(path, job_id, "drs_job_id") and format_problem(path, job_id, "dts_job_id"):
-            add("discover_ignore", path, "%s%s must be a DRS or DTS job id" % (prefix, path))
+        if isinstance(item, dict):
+            extra = sorted("%s" % k for k in item if k not in ("job_id", "reason"))
+            if extra:
+                add("discover_ignore", path, "%s%s takes job_id and reason only, not %s" % (prefix, path, ", ".join(extra)))
+            fmt("discover_ignore", path + ".reason", item.get("reason"), "text")
+            path, job_id = path + ".job_id", item.get("job_id")
+        else:
+            job_id = item
+        if not isinstance(job_id, str) or (format_problem(path, job_id, "drs_job_id")
+                                           and format_problem(path, job_id, "dts_job_id")):
+            add("discover_ignore", path, "%s%s must be a DRS or DTS job id (a string, or a dict with job_id and reason)"
+                % (prefix, path))
     fmt("rotation_id", "rotation_id", settings.get("rotation_id"), "text")
     fmt("state_dir", "state_dir", settings.get("state_dir"), "path")
     for option, kind in sorted(NUMBERS.items()):

@@ -3,49 +3,155 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""PRIVATE: discovery of jobs that use the owner's account but are not listed as dependants.
+"""PRIVATE: discovery of the jobs that log in to the owner with its account.
 
-DRS: an endpoint on the owner's instance (``inst_id``) logging in as the owner's user (any user for a
-DCS owner). DTS: an endpoint logging in as the owner's user name (DTS does not know Huawei instance
-ids; DCS owners are not matched). Known dependants are looked up in sets, so this is linear in the
-number of jobs listed.
+:func:`discover` reads the owner's addresses and port (show instance), lists every DRS job (v3
+list and details) and every DTS job (DescribeDtsJobs and details), and matches each endpoint as
+precisely as the API allows:
+
+* DRS: by instance id and user (``inst_id`` is the owner's instance); else by address, port and
+  user (an endpoint that gives an address of the owner and its port);
+* DTS: by address, port and user (DTS does not know Huawei instance ids).
+
+The user is the owner's account (a DCS owner has none: any user matches). The owner's addresses
+are its private and public IPs and DNS names, and the probe host of the credential. Matched
+endpoints that are listed dependants are left alone; the others are ``found`` (the engine stops
+before any write), unless their job id is in ``discover_ignore`` (then ``ignored``, with the
+reason, and watched during verify). Known dependants are looked up in sets: linear in the number
+of jobs listed.
 """
 
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._owners import discover_user
 
+# The permission each listing needs, as docs/huaweicloud.md and docs/alicloud.md document it.
+PERMISSIONS = {
+    "drs": "listing DRS jobs (POST /v3/{project_id}/jobs and batch-detail; the DRS read actions or the "
+           "DRS ReadOnlyAccess policy, see docs/huaweicloud.md)",
+    "dts": "listing DTS jobs (RAM action dts:DescribeDtsJobs on \"*\", see docs/alicloud.md)",
+    "owner": "reading the owner's instance (show instance, see docs/huaweicloud.md)",
+}
+DENIED_KINDS = ("auth", "permission")
+DENIED_CODES = ("Forbidden", "Forbidden.RAM", "NoPermission", "APIGW.0302", "APIGW.0307", "IAM.0003")
 
-def unregistered(services, owner, drs, dts, kinds, ignore):
-    """``{"jobs": [description, ...], "errors": [message, ...]}`` of unlisted job endpoints using the account."""
+
+def _denied(result):
+    error = result.get("error") or {}
+    code = "%s" % (error.get("code") or "")
+    return error.get("kind") in DENIED_KINDS or code in DENIED_CODES or code.startswith("Forbidden")
+
+
+def _error(kind, result):
+    message = result.get("msg") or "failed"
+    if _denied(result):
+        return ("%s: permission denied (%s). Grant the permission for %s, or turn discovery off "
+                "(rotation_discover_dependants: false, or leave %s out of rotation_discover_services) if you know "
+                "every job that stores this password." % (kind.upper() if kind != "owner" else "the owner", message,
+                                                          PERMISSIONS[kind], kind if kind != "owner" else "it"))
+    return "%s: %s" % (kind.upper() if kind != "owner" else "the owner", message)
+
+
+def owner_endpoint(services, owner):
+    """``({addresses}, port, error)`` of the owner, from its show-instance read."""
+    addresses = set()
+    if owner.spec.get("probe_host"):
+        addresses.add(owner.spec["probe_host"].lower())
+    result = services.call(owner.info_service, {"instance_id": owner.instance_id})
+    if result.get("failed"):
+        return addresses, None, _error("owner", result)
+    instance = result.get("instance") or {}
+    for name in owner.address_fields:
+        value = instance.get(name)
+        for item in value if isinstance(value, list) else ("%s" % (value or "")).split(","):
+            if ("%s" % item).strip():
+                addresses.add(("%s" % item).strip().lower())
+    port = owner.spec.get("probe_port") or instance.get("port")
+    return addresses, int(port) if port not in (None, "") else None, None
+
+
+def _port(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _match(endpoint, user, addresses, port, instance_id=None, user_field="db_user", ip="ip", port_field="db_port"):
+    """How ``endpoint`` matched the owner ('' when it does not)."""
+    if user and endpoint.get(user_field) != user:
+        return ""
+    who = " as %s" % endpoint.get(user_field) if endpoint.get(user_field) else ""
+    if instance_id and endpoint.get("inst_id") == instance_id:
+        return "by instance id %s%s" % (instance_id, " and user" if user else "")
+    address = ("%s" % (endpoint.get(ip) or "")).lower()
+    if address and address in addresses and port is not None and _port(endpoint.get(port_field)) == port:
+        return "by address %s:%s%s" % (address, port, " and user" if user else who)
+    return ""
+
+
+def ignore_reasons(items):
+    """``{job_id: reason}`` of ``discover_ignore`` (job ids, or ``{job_id, reason}`` dicts)."""
+    out = {}
+    for item in items or ():
+        if isinstance(item, dict):
+            out["%s" % item.get("job_id")] = "%s" % (item.get("reason") or "")
+        else:
+            out["%s" % item] = ""
+    return out
+
+
+def discover(services, owner, drs, dts, kinds, ignore, dts_configured=True):
+    """Jobs using the owner's account that are not dependants.
+
+    ``ignore``: ``{job_id: reason}``. Returns ``{"found": [job...], "ignored": [job...], "errors": [msg...],
+    "skipped": [msg...]}``, each job ``{"kind", "id", "name", "side", "direction", "how", "reason"}``.
+    """
     user = discover_user(owner)
-    ignore = set(ignore or ())
-    found, errors = [], []
+    out = {"found": [], "ignored": [], "errors": [], "skipped": [], "listed": {}}
+    addresses, port, error = owner_endpoint(services, owner)
+    if error:
+        out["errors"].append(error)
+        return out
+
+    def add(kind, job, side, how, direction=None):
+        item = {"kind": kind, "id": job.get("id"), "name": job.get("name") or "", "side": side,
+                "direction": direction, "how": how}
+        if job.get("id") in ignore:
+            item["reason"] = ignore[job.get("id")]
+            out["ignored"].append(item)
+        else:
+            out["found"].append(item)
+
     if "drs" in kinds:
         known = set((d["id"], d["endpoint"]) for d in drs)
         listed = services.call("drs_job_info", {})
         if listed.get("failed"):
-            errors.append("DRS: %s" % (listed.get("msg") or "failed"))
+            out["errors"].append(_error("drs", listed))
+        out["listed"]["drs"] = len(listed.get("jobs") or ())
         for job in listed.get("jobs") or ():
-            if job.get("id") in ignore:
-                continue
             for side in ("source", "target"):
-                endpoint = job.get(side + "_endpoint") or {}
-                if endpoint.get("inst_id") == owner.instance_id and (not user or endpoint.get("db_user") == user) \
-                        and (job.get("id"), side) not in known:
-                    found.append("DRS job %s (%s) %s logs in as %s on %s" % (
-                        job.get("id"), job.get("name") or "", side, endpoint.get("db_user") or "?",
-                        endpoint.get("inst_id")))
-    if "dts" in kinds and owner.type != "dcs_instance" and user:
+                how = _match(job.get(side + "_endpoint") or {}, user, addresses, port, owner.instance_id)
+                if how and (job.get("id"), side) not in known:
+                    add("drs", job, side, how)
+    if "dts" in kinds and not dts_configured and not dts:
+        out["skipped"].append("DTS was not searched: no Alibaba Cloud credentials are configured "
+                              "(rotation_alicloud or ALICLOUD_ACCESS_KEY)")
+    elif "dts" in kinds:
         known = set((d["id"], d["endpoint"], d.get("direction") or "forward") for d in dts)
         listed = services.call("dts_job_info", {})
         if listed.get("failed"):
-            errors.append("DTS: %s" % (listed.get("msg") or "failed"))
+            out["errors"].append(_error("dts", listed))
+        out["listed"]["dts"] = len(listed.get("jobs") or ())
         for job in listed.get("jobs") or ():
-            if job.get("id") in ignore:
-                continue
             direction = job.get("direction") or "forward"
             for side in ("source", "destination"):
-                endpoint = job.get(side) or {}
-                if endpoint.get("user_name") == user and (job.get("id"), side, direction) not in known:
-                    found.append("DTS job %s (%s) %s %s logs in as %s" % (job.get("id"), job.get("name") or "", side,
-                                                                          direction, user))
-    return {"jobs": found, "errors": errors}
+                how = _match(job.get(side) or {}, user, addresses, port, user_field="user_name", port_field="port")
+                if how and (job.get("id"), side, direction) not in known:
+                    add("dts", job, side, how, direction)
+    return out
+
+
+def describe(job):
+    """One line about a discovered job endpoint: which job, which side, how it matched."""
+    return "%s job %s%s, %s endpoint%s, matched %s" % (
+        job["kind"].upper(), job["id"], " (%s)" % job["name"] if job["name"] else "", job["side"],
+        " (%s)" % job["direction"] if job.get("direction") else "", job["how"])

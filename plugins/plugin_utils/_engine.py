@@ -34,6 +34,7 @@ from ansible_collections.credrotate.cloud.plugins.plugin_utils import _discovery
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._owners import owner_for
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._report import (
     change_entries,
+    entry,
     health_entries,
     plan_lines,
     summary_lines,
@@ -82,6 +83,9 @@ class Engine:
                 if user:
                     job["user"] = user
                 self.dts.append(job)
+        self.ignore = _discovery.ignore_reasons(settings.get("discover_ignore"))
+        self.watched = {"drs": [], "dts": []}  # ignored jobs that use the account: read in verify, never written
+        self.healed = set()  # (action, kind, job id) retried once in this run
         self.policies = [self.owner.policy] + (["drs"] if self.drs else []) + (["dts"] if self.dts else [])
         state_dir = settings["state_dir"]
         self.store = StateStore(state_dir, self.name)
@@ -305,31 +309,44 @@ class Engine:
                 problems.append(dts_plan.get("msg") or "DTS failed")
         if problems:
             raise StepFailed("Preflight of %s failed, nothing was changed: %s" % (self.name, " ".join(problems)))
-        if self.s["discover_dependants"]:
-            self.discover()
+        ignored, searched = self.discover() if self.s["discover_dependants"] else ([], "discovery off")
         self.plan = ([{"key": "owner", "target": self.owner.label, "kind": self.owner.type, "action": "set",
                        "outcome": "unchanged" if self.working == "pending" else "updated",
                        "status": "uses the %s password" % (self.working or "unknown")}]
                      + change_entries("drs", "propagate", drs_plan.get("results"))
                      + change_entries("dts", "propagate", dts_plan.get("results")))
-        self.note(step="preflight", details={"owner_uses": self.working or "unknown"})
+        self.note(step="preflight", details={"owner_uses": self.working or "unknown", "discovery": searched},
+                  targets=ignored)
+        self.plan += ignored
         todo = sum(1 for p in self.plan if p.get("outcome") == "updated")
-        self.log("ok", "the owner uses the %s password; %d of %d target(s) to update"
-                 % (self.working or "unknown", todo, len(self.plan)))
+        self.log("ok", "the owner uses the %s password; %d of %d target(s) to update; %s"
+                 % (self.working or "unknown", todo, len(self.plan) - len(ignored), searched))
         self.hook("preflight")
 
     def discover(self):
-        found = _discovery.unregistered(self.services, self.owner, self.drs, self.dts, self.s["discover_services"],
-                                        self.s["discover_ignore"])
+        """Stop unless every job using the account is a dependant or ignored; the ignored ones' entries."""
+        configured = getattr(self.services, "configured", lambda cloud: True)("alicloud")
+        found = _discovery.discover(self.services, self.owner, self.drs, self.dts, self.s["discover_services"],
+                                    self.ignore, dts_configured=configured)
         if found["errors"]:
-            raise StepFailed("Preflight of %s failed, nothing was changed: discovery could not list the jobs: %s"
-                             % (self.name, " ".join(found["errors"])))
-        if found["jobs"]:
+            raise StepFailed("Preflight of %s failed, nothing was changed: discovery could not list the jobs that "
+                             "use its account: %s" % (self.name, " ".join(found["errors"])))
+        if found["found"]:
             raise StepFailed(
                 "Preflight of %s failed, nothing was changed: %d job endpoint(s) use the account of %s but are not "
                 "among its dependants, so they would break: %s. Add them to rotation_credential.dependants, or list "
-                "their job ids in rotation_discover_ignore." % (self.name, len(found["jobs"]), self.owner.label,
-                                                                "; ".join(found["jobs"])))
+                "their job ids with a reason in rotation_discover_ignore (they are then left alone and watched)."
+                % (self.name, len(found["found"]), self.owner.label,
+                   "; ".join(_discovery.describe(job) for job in found["found"])))
+        entries = []
+        for job in found["ignored"]:
+            self.watched[job["kind"]].append({"id": job["id"], "endpoint": job["side"], "direction": job["direction"]})
+            entries.append(entry(job["kind"], "ignore", job["id"], job["side"], job["direction"], outcome="ignored",
+                                 status=job["reason"] or "no reason given", error_msg=job["how"]))
+        searched = "discovery: %s" % ", ".join(
+            ["%d %s job(s) read" % (n, kind.upper()) for kind, n in sorted(found["listed"].items())]
+            + (["%d ignored job endpoint(s) watched" % len(entries)] if entries else []) + found["skipped"])
+        return entries, searched
 
     # -- step 3: pending --
 
@@ -449,47 +466,87 @@ class Engine:
                      "outcome": "verified" if ok else "unverified"}
             if not ok:
                 owner["error_msg"] = outcome["msg"] if outcome["failed"] else "a login with the expected password is refused"
-        entries, errors, ids = self.wait_healthy(action)
+        entries, watch, heals, errors, ids = self.wait_healthy(action)
         targets = [owner] + entries
         bad = [t for t in targets if t["outcome"] not in GOOD]
-        self.note(step=None if bad or errors else action, targets=targets, request_ids=ids)
+        self.note(step=None if bad or errors else action, targets=targets + watch + heals, request_ids=ids)
+        extra = "; %d healed by a retry" % sum(1 for h in heals if h["outcome"] == "retried") if heals else ""
+        sick = [w["target"] for w in watch if w["outcome"] != "healthy"]
+        if sick:
+            extra += "; ignored job endpoint(s) NOT healthy (not dependants, left alone): %s" % ", ".join(sick)
         if bad or errors:
             text = "; ".join("%s is %s%s%s" % (t["target"], t["outcome"], " (%s)" % t["status"] if t.get("status")
                                                else "", ": " + t["error_msg"] if t.get("error_msg") else "")
                              for t in bad)
             text += "".join(" %s" % e for e in errors)
             if action == "verify":
-                self.log("failed", "%d of %d target(s) not working" % (len(bad), len(targets)))
+                self.log("failed", "%d of %d target(s) not working%s" % (len(bad), len(targets), extra))
                 raise StepFailed("Verification of %s failed: %s (waited up to %s s)"
                                  % (self.name, text, self.s["verify_timeout"]))
             raise StepFailed("Verification of the rollback of %s failed: %s" % (self.name, text))
         if action == "verify":
-            self.log("ok", "the owner and %d dependant(s) work with the new password" % len(entries))
+            self.log("ok", "the owner and %d dependant(s) work with the new password%s" % (len(entries), extra))
             self.hook("verify")
 
     def wait_healthy(self, action):
-        """Health entries of every dependant, polling until all are healthy or the verify timeout passes."""
+        """Health of every dependant, polling until all are healthy or the verify timeout passes.
+
+        Returns ``(entries, watch, heals, errors, request_ids)``: ``watch`` has the ignored jobs that use
+        the account (read, reported, never failing the step); ``heals`` the retries of dependants that
+        failed on authentication (each job once per step: by now its password is right).
+        """
         deadline = self.clock() + max(self.s["verify_timeout"], 0)
+        heals, ids = [], []
         while True:
-            entries, errors, ids = [], [], []
-            for kind, dependants, service in (("drs", self.drs, "drs_job_info"), ("dts", self.dts, "dts_job_info")):
-                if not dependants:
+            entries, watch, errors, failed = [], [], [], {"drs": [], "dts": []}
+            for kind, service in (("drs", "drs_job_info"), ("dts", "dts_job_info")):
+                dependants, watched = getattr(self, kind), self.watched[kind]
+                if not dependants and not watched:
                     continue
-                args = {"jobs": sorted(set(d["id"] for d in dependants))}
+                args = {"jobs": sorted(set(d["id"] for d in dependants + watched))}
                 if kind == "dts":
                     args["concurrency"] = self.s["dts_concurrency"]
                 result = self.call(service, args)
                 ids += self.ids(result)
                 if result.get("failed") and "jobs" not in result:
                     errors.append("%s: %s" % (kind.upper(), result.get("msg") or "failed"))
-                    entries += health_entries(kind, action, [], dependants)
-                else:
-                    entries += health_entries(kind, action, result.get("jobs"), dependants)
+                found = health_entries(kind, action, result.get("jobs") or [], dependants)
+                watch += health_entries(kind, "watch", result.get("jobs") or [], watched)
+                entries += found
+                failed[kind] = sorted(set(d["id"] for d, e in zip(dependants, found) if _auth_failure(e)
+                                          and (action, kind, d["id"]) not in self.healed))
+            if any(failed.values()):
+                heals += self.heal(action, failed, ids)
+                continue  # read again at once: a retried job reports its new state
             if all(e["outcome"] == "healthy" for e in entries) and not errors:
-                return entries, errors, ids
+                return entries, watch, heals, errors, ids
             if self.clock() + self.s["verify_interval"] > deadline:
-                return entries, errors, ids
+                return entries, watch, heals, errors, ids
             self.sleep(self.s["verify_interval"])
+
+    def heal(self, action, failed, ids):
+        """Retry the failed tasks of ``failed`` (``{kind: [job id]}``) once; their ``heal`` entries."""
+        out = []
+        for kind, service in (("drs", "drs_job_retry"), ("dts", "dts_job_resume")):
+            if not failed[kind]:
+                continue
+            self.healed.update((action, kind, job_id) for job_id in failed[kind])
+            result = self.call(service, {"jobs": failed[kind]})
+            ids += self.ids(result)
+            by_id = dict((r.get("id"), r) for r in result.get("results") or ())
+            error = result.get("error") or {}
+            for dependant in getattr(self, kind):
+                if dependant["id"] in failed[kind]:
+                    item = by_id.get(dependant["id"]) or {"error_code": error.get("code") or "Failed"}
+                    out.append(entry(kind, "heal" if action == "verify" else "rollback_heal", dependant["id"],
+                                     dependant["endpoint"], dependant.get("direction") if kind == "dts" else None,
+                                     outcome=item.get("outcome") or "failed", request_id=item.get("request_id"),
+                                     error_code=item.get("error_code"),
+                                     error_msg=item.get("error_msg") or (result.get("msg") if result.get("failed")
+                                                                         else None)))
+        self.say("%s: %-9s %s" % (self.name, self.step, "retried %d job(s) that failed on authentication: %s" % (
+            len(out), ", ".join(sorted(set(e["target"] for e in out))))))
+        return out
 
     # -- step 7: promote, or roll back --
 
@@ -578,6 +635,18 @@ class Engine:
         if failure:
             out.update(failed=True, msg=failure)
         return out
+
+
+AUTH_CODES = frozenset(("DRS.KE0002", "DTS-070010", "1045"))
+AUTH_WORDS = ("access denied", "password", "authenticat", "login failed")
+
+
+def _auth_failure(item):
+    """True for a job that is unhealthy because its stored credentials were refused."""
+    if item.get("outcome") != "unhealthy":
+        return False
+    text = ("%s %s" % (item.get("error_code") or "", item.get("error_msg") or "")).lower()
+    return (item.get("error_code") or "") in AUTH_CODES or any(word in text for word in AUTH_WORDS)
 
 
 def _count(entries):

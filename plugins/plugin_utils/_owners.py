@@ -37,6 +37,8 @@ class Owner:
     policy = "gaussdb_mysql"
     first_candidate = 0  # index of the first known password a preflight probe tries (0 = pending)
     discover_user_default = ""
+    info_service = "gaussdb_mysql_instance_info"  # the read that gives the owner's addresses and port
+    address_fields = ("private_write_ips", "private_dns_names", "public_ips", "address")
 
     def __init__(self, credential_owner, settings):
         self.spec = credential_owner
@@ -117,6 +119,8 @@ class GaussDbRoot(Owner):
 class DcsInstance(Owner):
     type = "dcs_instance"
     service = "dcs_instance_password"
+    info_service = "dcs_instance_info"
+    address_fields = ("ips", "ip", "domain_name", "publicip_address")
     first_candidate = 1  # DCS takes the old password: the preflight asks about each known one as "old"
 
     @property

@@ -110,7 +110,7 @@ def summary_lines(record, name, note=""):
         for action in ordered:
             done = actions[action]
             outcome = done.get("outcome") or "?"
-            if action.endswith("verify") and outcome in VERIFIED:
+            if (action.endswith("verify") or action == "watch") and outcome in VERIFIED:
                 verified[action] = verified.get(action, 0) + 1
                 continue
             status = done.get("status") or ""
@@ -120,8 +120,10 @@ def summary_lines(record, name, note=""):
             rows.append((target.get("target") or key, action, outcome + earlier + (" (%s)" % status if show else ""),
                          done.get("request_id") or "-"))
     words = {"verify": "verified", "rollback_verify": "verified after the rollback"}
+    watched = verified.pop("watch", 0)
     checks = "".join(", %d of %d %s" % (count, len(keys), words.get(action, action))
                      for action, count in sorted(verified.items(), key=lambda kv: kv[0] != "verify"))
+    checks += ", %d ignored job endpoint(s) healthy" % watched if watched else ""
     head = "rotation %s of %s: %s (run %s, %s s%s%s)" % (
         record.get("rotation_id") or "-", record.get("name") or name, (record.get("status") or "unknown").upper(),
         record.get("runs") or 0, _seconds(record.get("started_at"), record.get("finished_at")), checks,
@@ -142,4 +144,5 @@ def plan_lines(plan, rotation_id, name, why):
             for p in plan]
     return (["rotation %s of %s: PLAN (check mode: %s; nothing was changed)" % (rotation_id or "-", name, why)]
             + _table(("TARGET", "ACTION", "PLAN", "NOW"), rows)
-            + ["(then: verify the owner and %d dependant job endpoint(s), promote, report)" % (len(plan) - 1)])
+            + ["(then: verify the owner and %d dependant job endpoint(s), promote, report)"
+               % sum(1 for p in plan if p["action"] == "propagate")])

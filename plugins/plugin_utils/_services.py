@@ -14,6 +14,7 @@ the service's result, or on a :class:`_errors.CollectionError` the one structure
 are shared between the calls of one engine run; IAM tokens are cached by the client for the process.
 """
 
+import os
 import threading
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -36,14 +37,26 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._probes import Pr
 from ansible_collections.credrotate.cloud.plugins.module_utils._transport import DEFAULT_POOL_SIZE
 from ansible_collections.credrotate.cloud.plugins.module_utils._validate import summary, value_problems
 from ansible_collections.credrotate.cloud.plugins.modules import (
+    dcs_instance_info,
     dcs_instance_password,
     drs_job_info,
     drs_job_password,
     dts_job_info,
     dts_job_password,
+    gaussdb_mysql_instance_info,
     gaussdb_mysql_instance_password,
     gaussdb_mysql_user_password,
 )
+
+
+class Internal:
+    """The options of a service the engine calls that has no module of its own (a heal call)."""
+
+    def __init__(self, argument_spec, rules):
+        self.ARGUMENT_SPEC, self.RULES = argument_spec, rules
+
+
+DRS_RETRY = Internal({"jobs": dict(type="list", elements="str", required=True)}, {"jobs[]": "drs_job_id"})
 
 
 def _drs_password(params, client, _prober, ledger, check_mode, preflight_done=False):
@@ -64,6 +77,18 @@ def _dts_info_call(params, client, _prober, _ledger, _check_mode):
     return _dts_info.run_job_info(params, DtsApi(client))
 
 
+def _drs_retry(params, client, _prober, _ledger, _check_mode):
+    return _drs.run_retry(params, DrsApi(client))
+
+
+def _root_info(params, client, _prober, _ledger, _check_mode):
+    return gaussdb_mysql_instance_info.run_info(params, GaussDbApi(client))
+
+
+def _dcs_info(params, client, _prober, _ledger, _check_mode):
+    return dcs_instance_info.run_info(params, DcsApi(client))
+
+
 def _dcs_password(params, client, prober, ledger, check_mode):
     return _dcs.run(params, DcsApi(client), prober, ledger=ledger, check_mode=check_mode)
 
@@ -80,6 +105,9 @@ def _user_password(params, client, prober, ledger, check_mode):
 SERVICES = {
     "drs_job_password": (HuaweiCloudModule, drs_job_password, None, _drs_password),
     "drs_job_info": (HuaweiCloudModule, drs_job_info, None, _drs_info),
+    "drs_job_retry": (HuaweiCloudModule, DRS_RETRY, None, _drs_retry),
+    "gaussdb_mysql_instance_info": (HuaweiCloudModule, gaussdb_mysql_instance_info, None, _root_info),
+    "dcs_instance_info": (HuaweiCloudModule, dcs_instance_info, None, _dcs_info),
     "dts_job_password": (AlibabaCloudModule, dts_job_password, None, _dts_password),
     "dts_job_info": (AlibabaCloudModule, dts_job_info, None, _dts_info_call),
     "dcs_instance_password": (HuaweiCloudModule, dcs_instance_password, "redis", _dcs_password),
@@ -134,6 +162,14 @@ class Services:
     def _invalid(msg, invalid):
         return {"failed": True, "changed": False, "msg": msg, "invalid": invalid,
                 "error": {"code": "InvalidParameter", "message": msg, "kind": "validation"}}
+
+    def configured(self, cloud):
+        """True when an access key for ``cloud`` (``huaweicloud`` or ``alicloud``) is set, as an option or in
+        the environment the modules read."""
+        module_class = HuaweiCloudModule if cloud == "huaweicloud" else AlibabaCloudModule
+        spec = module_class.shared_spec.get("access_key") or {}
+        names = (spec.get("fallback") or (None, ()))[1]
+        return bool(self.options[module_class].get("access_key") or any(os.environ.get(n) for n in names))
 
     def _transport(self, params):
         pool = max(DEFAULT_POOL_SIZE, params.get("concurrency") or 0)

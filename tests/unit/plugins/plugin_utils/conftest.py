@@ -21,13 +21,13 @@ from ansible_collections.credrotate.cloud.tests.unit.plugins.plugin_utils.world 
 
 @pytest.fixture
 def make_sim(tmp_path):
-    """``make_sim(owner_type, password, deps=True)``: a world whose owner uses ``password``.
+    """``make_sim(owner_type, password, deps=True, recovery="auto")``: a world whose owner uses ``password``.
 
     With ``deps``, the credential has a DRS source endpoint and, for a GaussDB owner, a two-way DTS
     job (forward source and reverse destination), all storing the owner's password.
     """
-    def factory(owner_type="gaussdb_mysql_user", password=OLD, deps=True):
-        sim = Sim(tmp_path / "state", owner_type, password)
+    def factory(owner_type="gaussdb_mysql_user", password=OLD, deps=True, recovery="auto"):
+        sim = Sim(tmp_path / "state", owner_type, password, recovery)
         if deps:
             sim.depend("drs", DRS_JOB, "source")
             if owner_type != "dcs_instance":

@@ -154,7 +154,8 @@ def test_each_owner_type_rotates_through_its_own_service(make_sim, owner_type, s
 
     assert not result.get("failed"), result.get("msg")
     owner_calls = set(c["name"] for c in sim.world.calls if c["name"].startswith(("gaussdb", "dcs")))
-    assert owner_calls == {service}
+    info = "dcs_instance_info" if owner_type == "dcs_instance" else "gaussdb_mysql_instance_info"
+    assert owner_calls == {service, info}  # (the read gives discovery the owner's addresses)
     assert result["steps"][3]["detail"] == label + sim.world.instance_id
     assert sim.record()["targets"]["owner"]["target"] == label + sim.world.instance_id
     assert sim.record()["details"]["owner"] == label + sim.world.instance_id
@@ -698,7 +699,9 @@ def test_discovery_fails_closed_on_an_unlisted_job_using_the_account(sim, kind, 
     result = sim.run(rotation_id="r1", discover_dependants=True)
 
     assert result["failed"] and "are not among its dependants, so they would break" in result["msg"]
-    assert "%s job %s (job %s) %s" % (kind.upper(), job_id, job_id[-4:], endpoint) in result["msg"]
+    assert "%s job %s (job %s), %s endpoint" % (kind.upper(), job_id, job_id[-4:], endpoint) in result["msg"]
+    assert ("matched by instance id" if kind == "drs" else "matched by address 192.168.0.10:3306 and user") \
+        in result["msg"]
     assert sim.world.writes() == [] and sim.secrets() == {}
     assert sim.record()["status"] == "failed"
 
@@ -715,10 +718,12 @@ def test_discovery_honours_discover_ignore(sim):
 
 
 def test_discovery_ignores_jobs_of_other_accounts_and_instances(sim):
-    """Jobs of another user, or another instance, are not the owner's: the rotation completes."""
+    """Jobs of another user, or another instance and address, are not the owner's: the rotation completes."""
     sim.world.add_job("drs", DRS_JOB_2, "source", user="someone_else")
-    sim.world.add_job("drs", DRS_JOB_2, "target", inst_id="ffffffffffffffffffffffffffffffffin07")
+    sim.world.add_job("drs", DRS_JOB_2, "target", inst_id="ffffffffffffffffffffffffffffffffin07", ip="10.1.1.1")
     sim.world.add_job("dts", DTS_JOB_2, "source", user="someone_else")
+    sim.world.add_job("dts", DTS_JOB_2, "destination", ip="10.1.1.1")  # same user, another database
+    sim.world.add_job("dts", "l3m1213ye7l9999", "source", port=3307)  # same address, another port
 
     result = sim.run(rotation_id="r1", discover_dependants=True)
 
@@ -737,11 +742,20 @@ def test_discovery_fails_closed_when_it_cannot_list_the_jobs(sim, service):
     assert sim.world.writes() == [] and sim.secrets() == {}
 
 
-def test_discovery_is_off_by_default(sim):
-    """Without discover_dependants, no listing is read and an unlisted job does not stop the rotation."""
+def test_discovery_is_on_by_default(sim):
+    """Without discover_dependants, discovery runs: an unlisted job stops the rotation before any write."""
     sim.world.add_job("drs", DRS_JOB_2, "source")
 
     result = sim.run(rotation_id="r1")
+
+    assert result["failed"] and DRS_JOB_2 in result["msg"] and sim.world.writes() == []
+
+
+def test_discovery_can_be_turned_off(sim):
+    """discover_dependants=false: no listing is read and an unlisted job does not stop the rotation."""
+    sim.world.add_job("drs", DRS_JOB_2, "source")
+
+    result = sim.run(rotation_id="r1", discover_dependants=False)
 
     assert not result.get("failed"), result.get("msg")
     assert not any(c["name"].endswith("_info") and not c["args"].get("jobs") for c in sim.world.calls)

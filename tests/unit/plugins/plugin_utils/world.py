@@ -54,6 +54,8 @@ DTS_JOB = "l3m1213ye7l1234"
 DTS_JOB_2 = "l3m1213ye7l5678"
 USER = "crdemo_orders"
 NAME = "orders"
+OWNER_IP = "192.168.0.10"  # the owner's private address (show instance)
+OWNER_PORT = 3306
 
 OWNER_SERVICES = {
     "gaussdb_mysql_user": "gaussdb_mysql_user_password",
@@ -81,8 +83,10 @@ class Script:
 class World:
     """The owner, the job endpoints and the scripted faults; ``call`` answers like the modules."""
 
-    def __init__(self, owner_type="gaussdb_mysql_user", password=OLD):
+    def __init__(self, owner_type="gaussdb_mysql_user", password=OLD, recovery="auto"):
         self.owner_type = owner_type
+        self.recovery = recovery  # "manual": a job that failed stays failed until it is retried (healed)
+        self.unconfigured = set()  # clouds whose credentials are not set ("alicloud")
         self.instance_id = DCS_INSTANCE if owner_type == "dcs_instance" else GAUSSDB_INSTANCE
         self.user = {"gaussdb_mysql_user": USER, "gaussdb_mysql_root": "root"}.get(owner_type)
         self.password = password
@@ -97,14 +101,17 @@ class World:
 
     # -- building the world --
 
-    def add_job(self, kind, job_id, endpoint, direction="forward", user=None, inst_id=None, password=None):
-        """A job endpoint; by default it logs in as the owner with the owner's password."""
+    def add_job(self, kind, job_id, endpoint, direction="forward", user=None, inst_id=None, password=None,
+                ip=OWNER_IP, port=OWNER_PORT):
+        """A job endpoint; by default it logs in as the owner (its instance, address and port) with the owner's
+        password. An endpoint is the owner's when its instance id is, or its address and port are."""
         jobs = self.drs if kind == "drs" else self.dts
         key = job_id if kind == "drs" else (job_id, direction)
-        job = jobs.setdefault(key, {"endpoints": {}, "stuck": False, "refuses": set()})
+        job = jobs.setdefault(key, {"endpoints": {}, "stuck": False, "refuses": set(), "latched": False})
         job["endpoints"][endpoint] = {
             "user": user or self.user or "default",
             "inst_id": self.instance_id if inst_id is None else inst_id,
+            "ip": ip, "port": port,
             "password": self.password if password is None else password,
         }
         return job
@@ -193,6 +200,8 @@ class World:
         if not check:
             self.password = password
             self.applied.append(("owner", password))
+            for job in list(self.drs.values()) + list(self.dts.values()):
+                self.is_healthy(job)  # a job notices at once; with manual recovery it stays failed
         return "updated", True
 
     def _check_owner(self, args):
@@ -232,10 +241,21 @@ class World:
                 "result": "success" if changed and not check else None,
                 "request_id": self._request_id() if changed and not check else None}
 
+    def uses_owner(self, endpoint):
+        return endpoint["user"] == (self.user or endpoint["user"]) and (
+            endpoint["inst_id"] == self.instance_id or (endpoint["ip"], endpoint["port"]) == (OWNER_IP, OWNER_PORT))
+
     def healthy(self, job):
         return not job["stuck"] and all(
             e["password"] == self.password and e["password"] not in job["refuses"]
-            for e in job["endpoints"].values() if e["user"] == (self.user or e["user"]) and e["inst_id"] == self.instance_id)
+            for e in job["endpoints"].values() if self.uses_owner(e))
+
+    def is_healthy(self, job):
+        """The job's health as the API reports it: with manual recovery, a failure sticks until a retry."""
+        ok = self.healthy(job)
+        if self.recovery == "manual" and not ok:
+            job["latched"] = True
+        return ok and not job["latched"]
 
     def _job_item(self, kind, job):
         item = {"id": job["id"], "endpoint": job["endpoint"]}
@@ -280,8 +300,13 @@ class World:
     def _dts_job_password(self, args, check):
         return self._job_password("dts", args, check)
 
+    @staticmethod
+    def _why(job):
+        """An unhealthy job's error: a network fault when the test made it stuck, else the login refused."""
+        return "the network to the database is unreachable" if job["stuck"] else "Access denied for user"
+
     def _status(self, kind, job):
-        ok = self.healthy(job)
+        ok = self.is_healthy(job)
         if kind == "drs":
             return "INCRE_TRANSFER_STARTED" if ok else "INCRE_TRANSFER_FAILED"
         return "Synchronizing" if ok else "Failed"
@@ -294,14 +319,15 @@ class World:
             if job is None:
                 missing.append(job_id)
                 continue
-            ok = self.healthy(job)
+            ok = self.is_healthy(job)
             entry = {"id": job_id, "name": "job " + job_id[-4:], "status": self._status("drs", job), "healthy": ok,
-                     "error_code": None if ok else "DRS.KE0002",
-                     "error_message": None if ok else "Access denied for user"}
+                     "error_code": None if ok else "DRS.NET001" if job["stuck"] else "DRS.KE0002",
+                     "error_message": None if ok else self._why(job)}
             for side in ("source", "target"):
                 endpoint = job["endpoints"].get(side)
-                entry[side + "_endpoint"] = {"db_user": endpoint["user"], "inst_id": endpoint["inst_id"]} if endpoint \
-                    else {"db_user": "someone", "inst_id": "elsewhere"}
+                entry[side + "_endpoint"] = {"db_user": endpoint["user"], "inst_id": endpoint["inst_id"],
+                                             "ip": endpoint["ip"], "db_port": endpoint["port"]} if endpoint \
+                    else {"db_user": "someone", "inst_id": "elsewhere", "ip": "10.9.9.9", "db_port": 3306}
             jobs.append(entry)
         return {"changed": False, "jobs": jobs, "missing": missing}
 
@@ -312,15 +338,47 @@ class World:
             if ids is not None and job_id not in ids:
                 continue
             found.add(job_id)
-            ok = self.healthy(job)
+            ok = self.is_healthy(job)
             entry = {"id": job_id, "name": "job " + job_id[-4:], "direction": direction, "status": self._status("dts", job),
-                     "failed": not ok, "running": ok, "error_message": "" if ok else "Access denied for user"}
+                     "failed": not ok, "running": ok, "error_message": "" if ok else self._why(job)}
             for side in ("source", "destination"):
                 endpoint = job["endpoints"].get(side)
-                entry[side] = {"user_name": endpoint["user"] if endpoint else "someone"}
+                entry[side] = ({"user_name": endpoint["user"], "ip": endpoint["ip"], "port": "%s" % endpoint["port"]}
+                               if endpoint else {"user_name": "someone", "ip": "10.9.9.9", "port": "3306"})
             jobs.append(entry)
         return {"changed": False, "jobs": jobs, "missing": [i for i in ids or () if i not in found],
                 "request_ids": [self._request_id()]}
+
+
+    def _retry(self, jobs, args):
+        results = []
+        for job_id in args["jobs"]:
+            found = [j for k, j in jobs.items() if (k if isinstance(k, str) else k[0]) == job_id]  # every direction
+            if not found:
+                results.append({"id": job_id, "outcome": "failed", "error_code": "JobNotFound"})
+                continue
+            for job in found:
+                job["latched"] = False
+            results.append({"id": job_id, "outcome": "retried", "request_id": self._request_id()})
+        return {"changed": True, "results": results, "request_ids": [r["request_id"] for r in results
+                                                                      if r.get("request_id")]}
+
+    def _drs_job_retry(self, args, check):
+        assert not check
+        return self._retry(self.drs, args)
+
+    def _dts_job_resume(self, args, check):
+        assert not check
+        return self._retry(self.dts, args)
+
+    def _gaussdb_mysql_instance_info(self, args, check):
+        assert self.owner_type != "dcs_instance" and args["instance_id"] == self.instance_id
+        return {"changed": False, "instance": {"id": self.instance_id, "private_write_ips": [OWNER_IP],
+                                               "public_ips": [], "port": OWNER_PORT, "address": OWNER_IP}}
+
+    def _dcs_instance_info(self, args, check):
+        assert self.owner_type == "dcs_instance" and args["instance_id"] == self.instance_id
+        return {"changed": False, "instance": {"instance_id": self.instance_id, "ip": OWNER_IP, "port": OWNER_PORT}}
 
 
 class FakeServices:
@@ -329,6 +387,10 @@ class FakeServices:
     def __init__(self, world):
         self.world = world
         self.secrets = set()
+
+    def configured(self, cloud):
+        """Whether the cloud's credentials are set (the test world: see ``World.unconfigured``)."""
+        return cloud not in self.world.unconfigured
 
     def call(self, name, args, check_mode=False, preflight_done=False):
         if preflight_done:  # only the job password services may skip their own reads, and only out of check mode
@@ -357,8 +419,8 @@ class Clock:
 class Sim:
     """One credential in a world, its state directory, and fresh engine runs against them."""
 
-    def __init__(self, state_dir, owner_type="gaussdb_mysql_user", password=OLD):
-        self.world = World(owner_type, password)
+    def __init__(self, state_dir, owner_type="gaussdb_mysql_user", password=OLD, recovery="auto"):
+        self.world = World(owner_type, password, recovery)
         self.clock = Clock()
         self.state_dir = str(state_dir)
         self.dependants = []
