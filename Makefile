@@ -43,7 +43,9 @@ help:
 	@echo 'make unit         pytest tests/unit (PYTEST_ARGS=..., PYTEST_XDIST=-n auto by default)'
 	@echo 'make integration  pytest tests/integration (PYTEST_ARGS=..., PYTEST_XDIST=-n auto by default)'
 	@echo 'make molecule     the rotation role scenario: converge, idempotence, verify against the emulator'
-	@echo 'make emulator     the cloud emulator on 127.0.0.1:$(EMULATOR_PORT) (EMULATOR_PORT=..., EMULATOR_FIXTURES=...)'
+	@echo 'make emulator     the cloud emulator on 127.0.0.1:$(EMULATOR_PORT), on real MariaDB/Redis when they are there,'
+	@echo '                  in memory otherwise, and says which (EMULATOR_PORT=..., EMULATOR_FIXTURES=...,'
+	@echo '                  EMULATOR_BACKENDS=auto|memory|real; in memory: rotation_probe=never)'
 	@echo 'make build        the collection tarball in build/'
 	@echo 'make constraints  re-pin tests/constraints.txt from the requirement files'
 	@echo 'make clean        remove build and test outputs; make distclean also removes .venv'
@@ -131,8 +133,10 @@ molecule: venv
 demo: venv
 	@playbooks/demo/run
 
+# The real MariaDB and Redis backends when they are there (as make demo), in memory otherwise;
+# tests/tools/serve-emulator says which (EMULATOR_BACKENDS=auto|memory|real).
 emulator: venv
-	python tests/emulator --fixtures $(EMULATOR_FIXTURES) --port $(EMULATOR_PORT)
+	@EMULATOR_PORT='$(EMULATOR_PORT)' EMULATOR_FIXTURES='$(EMULATOR_FIXTURES)' tests/tools/serve-emulator
 
 build: venv
 	mkdir -p build
