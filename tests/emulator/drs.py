@@ -1,11 +1,15 @@
-"""Huawei Cloud DRS v3: job password change (batch), batch status/detail and job list.
+"""Huawei Cloud DRS v3: job password change (batch), batch status/detail, job list, job retry.
 
-Calls (reference §2, error codes §8.2), all under ``/v3/{project_id}/jobs``:
+Calls (reference §2, error codes §8.2, Appendix), all under ``/v3/{project_id}/jobs``:
 
 * ``PUT  .../jobs/batch-modify-pwd``  (BatchResetPassword, write)
 * ``POST .../jobs/batch-status``      (BatchListJobStatus)
 * ``POST .../jobs/batch-detail``      (BatchListJobDetails)
 * ``POST .../jobs``                   (ShowJobList)
+* ``POST .../jobs/batch-retry-task``  (BatchRestoreTask, write; what it does: :mod:`emulator.drs_jobs`)
+
+What happens to a job (health of its stored passwords, recovery, reconnect delay, retry) is in
+:mod:`emulator.drs_jobs`; this module serves the calls.
 
 Fixture section ``drs``::
 
@@ -32,16 +36,20 @@ Fixture section ``drs``::
             region: cn-north-4
             inst_name: ...
           target: {...same keys...}
+          recovery: manual                                # auto | manual (default: settings.job_recovery, auto)
+          reconnect_delay: 30                             # seconds (default: settings.reconnect_delay, 0)
           # state the emulator keeps (present in the state file, optional in fixtures):
           error_code: DRS.KE0002
           error_message: The username or password is incorrect
           health_failure: {from: INCRE_TRANSFER_STARTED, endpoints: [source]}
+          refused_since: {source: 1700000000.0}           # reconnect delay running (emulator clock, epoch s)
           fail_next_change: [{end_point_type: so, error_code: DRS.M01501, error_msg: Service error}]
 
 Settings: ``drs_health_interval`` (seconds between health checks of one job, default 0 = on
 every read); ``drs_check_new_password`` (default false: when true, a batch-modify-pwd item
 whose new password does not log in to the endpoint's database fails per item with
-``DRS.KE0002``).
+``DRS.KE0002``); ``job_recovery`` (auto | manual, default auto) and ``reconnect_delay`` (seconds,
+default 0), shared with the DTS jobs and overridable per job (:mod:`emulator.drs_jobs`).
 
 Decisions where the reference is silent or unconfirmed (§2.1, §9 item 2):
 
@@ -61,13 +69,21 @@ Decisions where the reference is silent or unconfirmed (§2.1, §9 item 2):
 * batch-status / batch-detail with an id that is unknown (or in another project) return an
   entry ``{"id", "error_code": "DRS.M05003", "error_message": "Task information not found"}``
   for it instead of failing the call.
+* batch-retry-task answers HTTP 200 with one result per job, in request order: ``{"id",
+  "status": "success"}``, or ``"failed"`` with ``DRS.M05003`` "Task information not found" (unknown,
+  or in another project) or ``DRS.M00304`` "This API cannot be called in the current task status:
+  <status>" (not INCRE_TRANSFER_FAILED, FULL_TRANSFER_FAILED or PAUSING). A malformed body rejects
+  the whole call: ``DRS.M00201`` (no jobs / no job_id), ``DRS.M00202`` (wrong type, incl. a
+  non-boolean ``is_sync_re_edit``), ``DRS.M00301`` (a job named twice).
 
-Health: whenever jobs are read, each job with a ``database.ref`` is checked with
-``emu.databases.check(ref, user, stored_password)`` (at most every ``drs_health_interval``
-seconds; also right after a successful password change). A login failure moves
-INCRE_TRANSFER_STARTED to INCRE_TRANSFER_FAILED (and FULL_TRANSFER_STARTED to
-FULL_TRANSFER_FAILED) with ``DRS.KE0002`` "The username or password is incorrect"; once every
-stored password logs in again, a job that failed for that reason returns to the state it had.
+Health (details in :mod:`emulator.drs_jobs`): whenever jobs are read, each job with a
+``database.ref`` is checked with ``emu.databases.check(ref, user, stored_password)`` (at most every
+``drs_health_interval`` seconds; also right after a successful password change). A login failure
+moves INCRE_TRANSFER_STARTED to INCRE_TRANSFER_FAILED (and FULL_TRANSFER_STARTED to
+FULL_TRANSFER_FAILED) with ``DRS.KE0002`` "The username or password is incorrect", after the
+reconnect delay if one is set; once every stored password logs in again, a job that failed for
+that reason returns to the state it had (``job_recovery: auto``) or waits for batch-retry-task
+(``manual``).
 
 Admin routes (relative to ``/_emulator/``): ``POST drs/jobs/<id>/status`` (body ``{status,
 error_code?, error_message?}``) and ``POST drs/jobs/<id>/fail-next-change``.
@@ -76,26 +92,11 @@ error_code?, error_message?}``) and ``POST drs/jobs/<id>/fail-next-change``.
 import copy
 import math
 import re
-import uuid
 
 from emulator.core import Response, Service
+from emulator.drs_jobs import (AUTH_FAILURE_CODE, AUTH_FAILURE_MESSAGE, PASSWORD_CHANGE_ALLOWED, STATUSES, JobHealth,
+                               ms as _ms, normalise_status as _normalise_status, parse_job)
 
-STATUSES = (
-    "CREATING", "CREATE_FAILED", "CONFIGURATION", "STARTJOBING", "WAITING_FOR_START", "START_JOB_FAILED",
-    "PAUSING", "FULL_TRANSFER_STARTED", "FULL_TRANSFER_FAILED", "FULL_TRANSFER_COMPLETE",
-    "INCRE_TRANSFER_STARTED", "INCRE_TRANSFER_FAILED", "RELEASE_RESOURCE_STARTED", "RELEASE_RESOURCE_FAILED",
-    "RELEASE_RESOURCE_COMPLETE", "REBUILD_NODE_STARTED", "REBUILD_NODE_FAILED", "CHANGE_JOB_STARTED",
-    "CHANGE_JOB_FAILED", "DELETED", "CHILD_TRANSFER_STARTING", "CHILD_TRANSFER_STARTED",
-    "CHILD_TRANSFER_COMPLETE", "CHILD_TRANSFER_FAILED", "RELEASE_CHILD_TRANSFER_STARTED",
-    "RELEASE_CHILD_TRANSFER_COMPLETE", "NODE_UPGRADE_START", "NODE_UPGRADE_COMPLETE", "NODE_UPGRADE_FAILED",
-)
-STATUS_ALIASES = {"STARTJOB_FAILED": "START_JOB_FAILED", "PAUSEING": "PAUSING"}
-PASSWORD_CHANGE_ALLOWED = frozenset((
-    "STARTJOBING", "START_JOB_FAILED", "FULL_TRANSFER_STARTED", "FULL_TRANSFER_FAILED",
-    "FULL_TRANSFER_COMPLETE", "INCRE_TRANSFER_STARTED", "INCRE_TRANSFER_FAILED", "PAUSING",
-))
-# running state -> state a job falls into when a stored password stops logging in
-HEALTH_FAILS_TO = {"INCRE_TRANSFER_STARTED": "INCRE_TRANSFER_FAILED", "FULL_TRANSFER_STARTED": "FULL_TRANSFER_FAILED"}
 DB_USE_TYPES = ("migration", "sync", "cloudDataGuard")
 END_POINT_TYPES = {"so": "source", "ta": "target"}
 MESSAGES = {
@@ -105,9 +106,8 @@ MESSAGES = {
     "DRS.M01504": "Another operation is running on the task, or the task is abnormal",
     "DRS.M05003": "Task information not found",
     "DRS.M05004": "Task deleted or resources released",
-    "DRS.KE0002": "The username or password is incorrect",
+    AUTH_FAILURE_CODE: AUTH_FAILURE_MESSAGE,
 }
-AUTH_FAILURE_CODE = "DRS.KE0002"
 _ENDPOINT_PUBLIC = ("db_type", "inst_id", "inst_name", "ip", "db_port", "region", "db_name", "project_id")
 _PROJECT = r"(?P<project_id>[^/]+)"
 _PROJECT_ID_RE = re.compile(r"^[0-9a-zA-Z-]{1,64}$")
@@ -121,35 +121,6 @@ class _Invalid(Exception):
     def __init__(self, code, message):
         super().__init__(message)
         self.response = drs_error(code, message)
-
-
-def _ms(epoch):
-    return str(int(epoch * 1000))
-
-
-def _normalise_status(value):
-    value = str(value or "INCRE_TRANSFER_STARTED").upper()
-    return STATUS_ALIASES.get(value, value)
-
-
-def _normalise_endpoint(raw):
-    ep = copy.deepcopy(raw or {})
-    database = dict(ep.get("database") or {})
-    for alias in ("user", "db_user"):
-        if alias in ep:
-            database.setdefault("user", ep.pop(alias))
-    ep["database"] = database
-    ref = database.get("ref")
-    if ref and str(ref).startswith("external:"):
-        parts = str(ref).split(":")
-        if len(parts) >= 3:
-            ep.setdefault("ip", ":".join(parts[1:-1]))
-            ep.setdefault("db_port", parts[-1])
-    elif ref:
-        ep.setdefault("inst_id", ref)
-    if ep.get("db_port") not in (None, ""):
-        ep["db_port"] = int(ep["db_port"])
-    return ep
 
 
 def _int_field(body, name, default, where=None):
@@ -192,8 +163,8 @@ class DrsService(Service):
 
     def __init__(self, emu):
         super().__init__(emu)
-        self.jobs = {}          # id -> job (fixture format, normalised), insertion order kept
-        self._checked_at = {}   # id -> emulator time of the last health check
+        self.jobs = {}                 # id -> job (fixture format, normalised), insertion order kept
+        self.health = JobHealth(emu)   # health checks, recovery, reconnect delay, retry (drs_jobs.py)
 
     # -- registration --------------------------------------------------------------------
     def register(self):
@@ -202,6 +173,8 @@ class DrsService(Service):
               "BatchResetPassword", write=True)
         route("POST", r"/v3/%s/jobs/batch-status" % _PROJECT, self.batch_status, "huawei", "drs", "BatchListJobStatus")
         route("POST", r"/v3/%s/jobs/batch-detail" % _PROJECT, self.batch_detail, "huawei", "drs", "BatchListJobDetails")
+        route("POST", r"/v3/%s/jobs/batch-retry-task" % _PROJECT, self.batch_retry_task, "huawei", "drs",
+              "BatchRestoreTask", write=True)
         route("POST", r"/v3/%s/jobs" % _PROJECT, self.list_jobs, "huawei", "drs", "ShowJobList")
         self.emu.admin_route("POST", r"drs/jobs/(?P<id>[^/]+)/status", self.admin_set_status)
         self.emu.admin_route("POST", r"drs/jobs/(?P<id>[^/]+)/fail-next-change", self.admin_fail_next_change)
@@ -210,32 +183,16 @@ class DrsService(Service):
     def load(self, section):
         jobs = {}
         now = self.emu.now()
+        self.health.validate_settings()
         for raw in (section or {}).get("jobs") or []:
-            job = copy.deepcopy(raw)
-            job.setdefault("id", "%sjb01" % str(uuid.uuid4())[:-4])
-            job["id"] = str(job["id"])
-            job.setdefault("name", job["id"])
-            job["status"] = _normalise_status(job.get("status"))
-            if job["status"] not in STATUSES:
-                raise ValueError("drs: job %s has an unknown status %r" % (job["id"], raw.get("status")))
+            job = parse_job(raw, now)
             if job["id"] in jobs:
                 raise ValueError("drs: duplicate job id %r" % job["id"])
-            job.setdefault("db_use_type", "migration")
-            job.setdefault("engine_type", "mysql")
-            job.setdefault("task_type", "FULL_INCR_TRANS")
-            job.setdefault("job_direction", "up")
-            job.setdefault("net_type", "eip")
-            job.setdefault("description", "")
-            job.setdefault("create_time", _ms(now))
-            job["create_time"] = str(job["create_time"])
-            job.setdefault("update_time", job["create_time"])
-            job["source"] = _normalise_endpoint(job.get("source"))
-            job["target"] = _normalise_endpoint(job.get("target"))
             job["fail_next_change"] = self._normalise_failures(job.get("fail_next_change"))
             jobs[job["id"]] = job
         with self.emu.lock:
             self.jobs = jobs
-            self._checked_at = {}
+            self.health.checked_at = {}
 
     @staticmethod
     def _normalise_failures(value):
@@ -278,6 +235,9 @@ class DrsService(Service):
                     item[side] = {"ref": ep["database"].get("ref"), "user": ep["database"].get("user"),
                                   "ip": ep.get("ip"), "db_port": ep.get("db_port"), "inst_id": ep.get("inst_id")}
                 item["health_failure"] = copy.deepcopy(job.get("health_failure"))
+                item["refused_since"] = copy.deepcopy(job.get("refused_since"))
+                item["recovery"] = self.health.recovery(job)
+                item["reconnect_delay"] = self.health.reconnect_delay(job)
                 item["pending_failures"] = len(job.get("fail_next_change") or [])
                 out.append(item)
             return {"jobs": out}
@@ -324,56 +284,11 @@ class DrsService(Service):
         return out
 
     def _check_login(self, ref, user, password):
-        try:
-            return self.emu.databases.check(ref, user, password)
-        except Exception:  # noqa: BLE001 - an unreachable database says nothing about the password
-            return None
+        return self.health.login(ref, user, password)
 
-    def _health_check(self, jobs, force=False):
-        """Check the stored credentials of ``jobs`` against their databases (outside the lock)."""
-        interval = float(self.emu.setting("drs_health_interval", 0) or 0)
-        now = self.emu.now()
-        probes = []
-        with self.emu.lock:
-            for job in jobs:
-                if job["status"] not in HEALTH_FAILS_TO and not job.get("health_failure"):
-                    continue  # nothing a login result could change
-                last = self._checked_at.get(job["id"])
-                if not force and interval > 0 and last is not None and now - last < interval:
-                    continue
-                sides = [(side, job[side]["database"]["ref"], job[side]["database"].get("user"), job[side].get("password"))
-                         for side in ("source", "target") if job[side]["database"].get("ref")]
-                if sides:
-                    self._checked_at[job["id"]] = now
-                    probes.append((job, sides))
-        if not probes:
-            return
-        results = [(job, sides, [side for side, ref, user, pw in sides if self._check_login(ref, user, pw) is False])
-                   for job, sides in probes]
-        with self.emu.lock:
-            for job, sides, bad in results:
-                if any(job[side].get("password") != pw for side, dummy, dummy, pw in sides):
-                    continue  # changed meanwhile; that change ran its own check
-                self._apply_health(job, bad)
-
-    def _apply_health(self, job, bad):
-        failure = job.get("health_failure")
-        if bad:
-            if failure and job["status"] == HEALTH_FAILS_TO.get(failure.get("from")):
-                failure["endpoints"] = bad
-            elif job["status"] in HEALTH_FAILS_TO:
-                job["health_failure"] = {"from": job["status"], "endpoints": bad}
-                job["status"] = HEALTH_FAILS_TO[job["status"]]
-                job["error_code"] = AUTH_FAILURE_CODE
-                job["error_message"] = MESSAGES[AUTH_FAILURE_CODE]
-                job["update_time"] = _ms(self.emu.now())
-        elif failure:
-            if job["status"] == HEALTH_FAILS_TO.get(failure.get("from")):
-                job["status"] = failure["from"]
-                job.pop("error_code", None)
-                job.pop("error_message", None)
-                job["update_time"] = _ms(self.emu.now())
-            job.pop("health_failure", None)
+    def _health_check(self, jobs, force=False, immediate=None):
+        """Check the stored credentials of ``jobs`` (see :meth:`drs_jobs.JobHealth.check`)."""
+        self.health.check(jobs, force=force, immediate=immediate)
 
     @staticmethod
     def _endpoint_view(ep):
@@ -421,7 +336,7 @@ class DrsService(Service):
         except _Invalid as exc:
             return exc.response
         check_new = bool(self.emu.setting("drs_check_new_password", False))
-        results, changed = [], []
+        results, changed, immediate = [], [], {}
         with self.emu.lock:
             missing = [item["job_id"] for item in items if self._find(project, item["job_id"]) is None]
             if missing:
@@ -453,8 +368,9 @@ class DrsService(Service):
                 job["update_time"] = _ms(now)
                 if not any(other is job for other in changed):
                     changed.append(job)
+                immediate.setdefault(job["id"], set()).add(END_POINT_TYPES[ept])
                 results.append({"id": job["id"], "status": "success", "end_point_type": ept})
-        self._health_check(changed, force=True)
+        self._health_check(changed, force=True, immediate=immediate)
         return Response(200, {"count": len(results), "results": results})
 
     @staticmethod
@@ -494,6 +410,56 @@ class DrsService(Service):
             if spec.get("end_point_type") in (None, ept):
                 return pending.pop(index)
         return None
+
+    def batch_retry_task(self, req):
+        """``POST .../jobs/batch-retry-task``: one ``{id, status: success|failed, error_code?, error_msg?}``
+        per job (HTTP 200); validation errors reject the whole request (like batch-modify-pwd)."""
+        project, denied = self._project(req)
+        if denied:
+            return denied
+        try:
+            job_ids = self._retry_items(self._body(req))
+        except _Invalid as exc:
+            return exc.response
+        results, accepted = [], []
+        with self.emu.lock:
+            for job_id in job_ids:
+                job = self._find(project, job_id)
+                if job is None:
+                    results.append({"id": job_id, "status": "failed", "error_code": "DRS.M05003",
+                                    "error_msg": MESSAGES["DRS.M05003"]})
+                elif not self.health.retryable(job):
+                    results.append({"id": job_id, "status": "failed", "error_code": "DRS.M00304",
+                                    "error_msg": "This API cannot be called in the current task status: %s"
+                                                 % job["status"]})
+                else:
+                    results.append({"id": job_id, "status": "success"})
+                    accepted.append(job)
+        self.health.retry(accepted)
+        return Response(200, {"count": len(results), "results": results})
+
+    @staticmethod
+    def _retry_items(body):
+        jobs = body.get("jobs")
+        if jobs is None or jobs == []:
+            raise _Invalid("DRS.M00201", "Parameter jobs is empty.")
+        if not isinstance(jobs, list):
+            raise _Invalid("DRS.M00202", "The value of parameter jobs is invalid.")
+        ids = []
+        for index, item in enumerate(jobs):
+            where = "jobs[%d]" % index
+            if not isinstance(item, dict):
+                raise _Invalid("DRS.M00202", "The value of parameter %s is invalid." % where)
+            if item.get("job_id") in (None, ""):
+                raise _Invalid("DRS.M00201", "Parameter %s.job_id is empty." % where)
+            if not isinstance(item["job_id"], str):
+                raise _Invalid("DRS.M00202", "The value of parameter %s.job_id is invalid." % where)
+            if item.get("is_sync_re_edit") is not None and not isinstance(item["is_sync_re_edit"], bool):
+                raise _Invalid("DRS.M00202", "The value of parameter %s.is_sync_re_edit is invalid." % where)
+            if item["job_id"] in ids:
+                raise _Invalid("DRS.M00301", "Duplicate parameter in request: %s (job_id %s)." % (where, item["job_id"]))
+            ids.append(item["job_id"])
+        return ids
 
     def _batch_read(self, req, view):
         project, denied = self._project(req)
@@ -581,6 +547,7 @@ class DrsService(Service):
                 return missing
             job["status"] = status
             job.pop("health_failure", None)
+            job.pop("refused_since", None)
             for key in ("error_code", "error_message"):
                 if body.get(key):
                     job[key] = body[key]

@@ -254,7 +254,7 @@ def test_sdk_tampered_body_with_unsigned_content_sha_is_APIGW_0301(emu):
 
     seen = {}
 
-    def tamper(request=None, **kwargs):
+    def tamper(request=None, **_ignored):
         assert "x-sdk-content-sha256" not in request.header_params["Authorization"]
         seen["hash"] = hashlib.sha256(request.body).hexdigest()
         request.header_params["X-Sdk-Content-Sha256"] = seen["hash"]
