@@ -132,8 +132,8 @@ def test_paging_reads_every_page_of_more_than_100_accounts(tmp_path, emulator_fa
     res = r.result("all")
     assert [u["name"] for u in res["users"]] == ["bulk_%03d" % n for n in range(230)]
     assert (res["total_count"], res["truncated"], len(res["request_ids"])) == (230, False, 3)
-    assert res["users"][6]["hosts"] == ["10.6.0.%"] and res["users"][6]["databases"] == [{"name": "db_1",
-                                                                                           "readonly": False}]
+    assert res["users"][6]["hosts"] == ["10.6.0.%"]
+    assert res["users"][6]["databases"] == [{"name": "db_1", "readonly": False}]
     assert [u["name"] for u in r.result("last")["users"]] == ["bulk_229"]
     assert [e["action"] for e in journal(emu)] == [ACTION] * 6
     assert_no_secrets(r, emu, APP_PW)
