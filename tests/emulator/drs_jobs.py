@@ -116,7 +116,7 @@ def delay_value(value, where):
     """Seconds (>= 0) or None (not set); anything else is a fixture error naming ``where``."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:  # NaN too
         raise ValueError("drs: %s must be a number of seconds >= 0, not %r" % (where, value))
     return value
 

@@ -388,6 +388,7 @@ def test_delay_then_manual_recovery(emulator_factory):
     ({"job_recovery": "sometimes"}, {}, "settings.job_recovery must be auto or manual"),
     ({"reconnect_delay": -1}, {}, "settings.reconnect_delay must be a number of seconds"),
     ({"reconnect_delay": "60"}, {}, "settings.reconnect_delay must be a number of seconds"),
+    ({"reconnect_delay": float("nan")}, {}, "settings.reconnect_delay must be a number of seconds"),
     ({}, {"recovery": "Manual"}, "recovery must be auto or manual"),
     ({}, {"reconnect_delay": True}, "reconnect_delay must be a number of seconds"),
 ])
