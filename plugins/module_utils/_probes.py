@@ -217,7 +217,10 @@ class Prober(object):
                 PreconditionError("ProbeUnreachable", "probe=always but the login probe could not reach %s"
                                   % (self.address or "an address"), target=self.target),
                 "Cannot verify the password of %s: probe=always but the login probe could not reach %s; nothing "
-                "was changed" % (self.target, self.address or "any address (none reported; set probe_host)"))
+                "was changed. The controller logs in to the database to verify passwords: open the network path "
+                "from the controller, or set probe_host/probe_port to an address it reaches (a tunnel; in the role "
+                "rotation_credential.owner.probe_host), or set probe=never (rotation_probe: never) to rely on the "
+                "providers' answers alone" % (self.target, self.address or "any address (none reported)"))
         return outcome
 
     def _dead(self):

@@ -132,9 +132,11 @@ GDB = "6a1b2c3d4e5f40718293a4b5c6d7e8f9in07"
 KERBEROS = {"domain_name": "EXAMPLE.COM", "user_principal": "drs@EXAMPLE.COM", "krb5_conf_file": "krb5.conf"}
 
 MODULES = ("drs_job_password", "drs_job_info", "dts_job_password", "dts_job_info", "dcs_instance_password",
-           "gaussdb_mysql_instance_password", "gaussdb_mysql_user_password", "rotation_state")
+           "gaussdb_mysql_instance_password", "gaussdb_mysql_user_password", "rotation_state",
+           "gaussdb_mysql_user_info", "gaussdb_mysql_instance_info", "dcs_instance_info")
 CLOUD = {"drs_job_password": "huawei", "drs_job_info": "huawei", "dcs_instance_password": "huawei",
          "gaussdb_mysql_instance_password": "huawei", "gaussdb_mysql_user_password": "huawei",
+         "gaussdb_mysql_user_info": "huawei", "gaussdb_mysql_instance_info": "huawei", "dcs_instance_info": "huawei",
          "dts_job_password": "alibaba", "dts_job_info": "alibaba", "rotation_state": None}
 
 
@@ -164,6 +166,12 @@ def baseline(module, valid=False):
         return {"instance_id": GDB, "users": [{"name": "crdemo_report"}, {"name": "crdemo_orders", "host": "%",
                                                                           "password": other}],
                 "password": password, "probe": "never"}
+    if module == "gaussdb_mysql_user_info":
+        return {"instance_id": GDB, "names": ["crdemo_orders", "crdemo_report"]}
+    if module == "gaussdb_mysql_instance_info":
+        return {"instance_id": GDB}
+    if module == "dcs_instance_info":
+        return {"instance_id": DCS}
     if module == "rotation_state":
         return {"state_dir": "{{ state_dir }}", "name": "orders-db", "action": "record", "rotation_id": "r-0001",
                 "step": "validate", "status": "in_progress", "targets": [{"key": "gaussdb:orders", "action": "reset"}],
@@ -645,6 +653,13 @@ OWN = {
         "wait": Bool(),
         "wait_timeout": Int(1, 86400),
     }),
+    "gaussdb_mysql_user_info": {
+        "instance_id": Id("gaussdb_instance_id", required=True),
+        "names": StrList(),
+        "names[]": Id("gaussdb_user", item=True),
+    },
+    "gaussdb_mysql_instance_info": {"instance_id": Id("gaussdb_instance_id", required=True)},
+    "dcs_instance_info": {"instance_id": Id("dcs_instance_id", required=True)},
     "rotation_state": {
         "state_dir": Opaque(required=True),
         "name": Id("credential_name", required=True),
@@ -677,6 +692,7 @@ OWN_SECRETS = {
     "drs_job_password": ("password",), "dts_job_password": ("password",),
     "dcs_instance_password": ("old_password", "new_password"), "gaussdb_mysql_instance_password": ("password",),
     "gaussdb_mysql_user_password": ("password",), "drs_job_info": (), "dts_job_info": (),
+    "gaussdb_mysql_user_info": (), "gaussdb_mysql_instance_info": (), "dcs_instance_info": (),
     # rotation_state takes no secret: a secret given to it anyway is an unknown option
     "rotation_state": ("password", "secret_key"),
 }

@@ -105,21 +105,22 @@ def test_dependant_in_a_refusing_state_stops_before_any_write(rotation, where):
 
 
 def test_discovery_fails_closed_on_a_job_that_is_not_a_dependant(rotation):
-    """With rotation_discover_dependants, a DRS job replicating with the same user on the same instance but not
-    listed stops the rotation before any write, naming it; listing its id in rotation_discover_ignore lets the
-    (check-mode) preflight pass."""
+    """Discovery is on by default: a DRS job replicating with the same user on the same instance but not listed
+    stops the rotation before any write, naming it and how it matched; listing its id with a reason in
+    rotation_discover_ignore lets the (check-mode) preflight pass, and the plan shows the reason."""
     fixtures, names = estate()
     fixtures["drs"]["jobs"].append(_drs_job(STRAY, "orders-forgotten", names["user"], names["current"]))
     rot = rotation(fixtures, names)
-    run = rot.run(_hosts(rot, rotation_discover_dependants=True), verbosity=1)
+    run = rot.run(_hosts(rot), verbosity=1)
     assert run.rc != 0
-    assert "DRS job %s (orders-forgotten) source logs in as %s" % (STRAY, names["user"]) in run.stdout
+    assert "DRS job %s (orders-forgotten), source endpoint, matched by instance id" % STRAY in run.stdout
     assert "are not among its dependants" in run.stdout
     assert rot.writes() == []
 
-    planned = rot.run(_hosts(rot, rotation_discover_dependants=True, rotation_discover_ignore=[STRAY]),
-                      check=True, verbosity=1)
+    ignore = [{"job_id": STRAY, "reason": "replaced next week"}]
+    planned = rot.run(_hosts(rot, rotation_discover_ignore=ignore), check=True, verbosity=1)
     assert planned.rc == 0, planned.stdout[-4000:]
+    assert "replaced next week" in planned.stdout
     assert rot.writes() == []
 
 

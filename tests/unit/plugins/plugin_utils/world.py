@@ -349,7 +349,6 @@ class World:
         return {"changed": False, "jobs": jobs, "missing": [i for i in ids or () if i not in found],
                 "request_ids": [self._request_id()]}
 
-
     def _retry(self, jobs, args):
         results = []
         for job_id in args["jobs"]:
@@ -360,8 +359,8 @@ class World:
             for job in found:
                 job["latched"] = False
             results.append({"id": job_id, "outcome": "retried", "request_id": self._request_id()})
-        return {"changed": True, "results": results, "request_ids": [r["request_id"] for r in results
-                                                                      if r.get("request_id")]}
+        return {"changed": True, "results": results,
+                "request_ids": [r["request_id"] for r in results if r.get("request_id")]}
 
     def _drs_job_retry(self, args, check):
         assert not check
