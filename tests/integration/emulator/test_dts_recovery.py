@@ -9,6 +9,8 @@ emulator's test client (V3 and RPC) or sent by the official ``alibabacloud_dts20
 
 import copy
 import json
+import os
+import sys
 import urllib.error
 import urllib.request
 
@@ -503,3 +505,42 @@ def test_sdk_client_starts_a_failed_job(emu, config):
     assert (refused.success, refused.err_code, refused.dynamic_message, refused.http_status_code) == (
         False, "DTS.Msg.OperationDenied.JobStatus", "Synchronizing", 403)
     assert emulator.journal.entries()[-1]["auth"] == ("acs3" if not config else "rpc-hmac-sha1")
+
+
+def _collection_dts_api(emulator):
+    """The collection's DtsApi on a real AlibabaClient (V3, no retries) aimed at the emulator."""
+    collections = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, os.pardir,
+                               ".collections")
+    if not os.path.isdir(os.path.join(collections, "ansible_collections", "credrotate", "cloud")):
+        pytest.skip("the collection is not importable: %s has no ansible_collections/credrotate/cloud" % collections)
+    if collections not in sys.path:
+        sys.path.insert(0, collections)
+    from ansible_collections.credrotate.cloud.plugins.module_utils._alibaba import AlibabaClient
+    from ansible_collections.credrotate.cloud.plugins.module_utils._dts_api import DtsApi
+    from ansible_collections.credrotate.cloud.plugins.module_utils._retry import Retry
+    from ansible_collections.credrotate.cloud.plugins.module_utils._transport import Transport
+
+    params = {"access_key": AK, "secret_key": SECRET, "region": "cn-hangzhou", "endpoint_url": emulator.base_url}
+    return DtsApi(AlibabaClient(params, Transport(timeout=10), Retry(attempts=1)))
+
+
+def test_collection_adapter_starts_a_failed_job(emu):
+    """plugins/module_utils/_dts_api.py: modify_password then start_job recovers a manual job; a second
+    start on the running job raises DTS's JobStatus refusal, which the adapter names in JOB_STATUS_DENIED."""
+    emulator, dbs = emu
+    api = _collection_dts_api(emulator)
+    from ansible_collections.credrotate.cloud.plugins.module_utils._dts_api import JOB_STATUS_DENIED
+    from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CloudError
+
+    rotate_database(dbs)
+    assert api.describe(MANUAL)[0]["Status"] == "Failed"
+    api.modify_password(MANUAL, "source", "repl", NEW)
+    assert api.describe(MANUAL)[0]["Status"] == "Failed"
+    result = api.start_job(MANUAL)
+    assert result.data["Success"] is True and result.request_id
+    assert api.describe(MANUAL)[0]["Status"] == "Synchronizing"
+    with pytest.raises(CloudError) as info:
+        api.start_job(MANUAL)
+    assert info.value.code == JOB_STATUS_DENIED[0] and "Synchronizing" in info.value.message
+    entry = emulator.journal.entries()[-1]
+    assert (entry["action"], entry["write"], entry["auth"]) == ("StartDtsJob", True, "acs3")
