@@ -30,7 +30,7 @@ def clean_env(**extra):
     env = dict((k, v) for k, v in os.environ.items()
                if not k.startswith(("ANSIBLE_", "HW_", "OS_", "ALICLOUD_", "ALIBABA_CLOUD_"))
                and k not in ("VIRTUAL_ENV", "PYTHONPATH"))
-    env.update(PATH=BIN + os.pathsep + os.environ.get("PATH", ""), NO_COLOR="1", ANSIBLE_NOCOLOR="1",
+    env.update(PATH=BIN + os.pathsep + os.environ.get("PATH", ""), NO_COLOR="1",
                PIP_DISABLE_PIP_VERSION_CHECK="1")
     env.update(extra)
     return env
