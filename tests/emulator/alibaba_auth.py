@@ -64,12 +64,14 @@ is ``ACS3-HMAC-SHA256\\n`` plus the SHA-256 of a canonical request that contains
 (query or hashed form body), and a hash of a low-entropy secret can be confirmed offline. So
 after the colon comes the string to sign of the same request **with every value replaced by**
 ``*``: every query and form value (RPC), or every query value, every signed header value and the
-payload hash (V3). Parameter names, their order, the method and the signed-header list stay: a
-client can mask its own string to sign the same way and compare, which tells a canonicalisation
-mistake (the masked strings differ) from a wrong secret or a changed value (they are equal). The
-masked string never equals a real one, so the SDK reports ``SignatureDoesNotMatch``, not
-``InvalidAccessKeySecret``; and it cannot contain a colon (RPC: everything is percent-encoded;
-V3: a fixed prefix and hex), so ``split(':')[1]`` is the whole of it.
+payload hash (V3, then hashed as the real canonical request is). Parameter names, their order, the
+method, the path and the signed-header list stay: a client can mask its own string to sign the
+same way (:func:`masked_rpc_string_to_sign`, :func:`masked_v3_string_to_sign`) and compare, which
+tells a canonicalisation mistake (the masked strings differ) from a wrong secret or a changed
+value (they are equal). The masked string equals a real one only if every value sent was ``*``,
+so the SDK reports ``SignatureDoesNotMatch``, not ``InvalidAccessKeySecret``; and it cannot
+contain a colon (RPC: everything is percent-encoded; V3: a fixed prefix and hex), so
+``split(':')[1]`` is the whole of it.
 
 **Any character, anywhere.** Secrets and signatures are compared with
 ``hmac.compare_digest`` on their UTF-8 bytes (on non-ASCII ``str`` it raises ``TypeError``); a
