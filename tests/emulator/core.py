@@ -592,4 +592,6 @@ def default_services():
     from emulator.dcs import DcsService
     from emulator.gaussdb import GaussDbService
     from emulator.alibaba import DtsService
-    return [IamService, DrsService, DcsService, GaussDbService, DtsService]
+    from emulator.csms import CsmsService
+    from emulator.kms import KmsService  # after DtsService: it shares the POP gateway's "/" route
+    return [IamService, DrsService, DcsService, GaussDbService, DtsService, CsmsService, KmsService]
