@@ -47,6 +47,8 @@ help:
 	@echo '                  in memory otherwise, and says which (EMULATOR_PORT=..., EMULATOR_FIXTURES=...,'
 	@echo '                  EMULATOR_BACKENDS=auto|memory|real; in memory: rotation_probe=never)'
 	@echo 'make build        the collection tarball in build/'
+	@echo 'make docsite      the docsite (modules, role and the docs/ guides) in build/docsite/build/html, offline'
+	@echo 'make docsite-rst  regenerate docs/docsite/rst/ from the Markdown guides in docs/ (after editing one)'
 	@echo 'make constraints  re-pin tests/constraints.txt from the requirement files'
 	@echo 'make clean        remove build and test outputs; make distclean also removes .venv'
 
@@ -149,3 +151,15 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) .collections .ansible
+
+# --- docsite ------------------------------------------------------------------------------
+
+# The guides are written in Markdown (docs/); antsibull-docs reads their RST form in
+# docs/docsite/rst (listed in docs/docsite/extra-docs.yml), which tests/tools/md2rst.py writes.
+.PHONY: docsite docsite-rst
+docsite-rst: venv
+	python tests/tools/md2rst.py
+
+docsite: venv
+	python tests/tools/md2rst.py --check
+	python tests/tools/build_docsite.py --dest build/docsite
