@@ -42,8 +42,8 @@ import md2rst  # noqa: E402 pylint: disable=wrong-import-position
 
 
 def test_every_guide_is_in_the_docsite():
-    guides = sorted(os.path.relpath(p, REPO) for p in glob.glob(os.path.join(REPO, "docs", "**", "*.md"),
-                                                                 recursive=True))
+    found = glob.glob(os.path.join(REPO, "docs", "**", "*.md"), recursive=True)
+    guides = sorted(os.path.relpath(p, REPO) for p in found)
     guides.remove(os.path.join("docs", "README.md"))
     assert sorted(md2rst.PAGES) == guides
     with open(os.path.join(REPO, "docs", "docsite", "extra-docs.yml")) as handle:

@@ -36,6 +36,8 @@ VENV = os.path.join(REPO, "tests", "output", "venv-importer")
 STAMP = os.path.join(VENV, ".installed")
 VENV_LOCK = os.path.join(REPO, "tests", "output", "venv-importer.lock")
 PLUGIN_DIRS = {"modules": "module", "lookup": "lookup", "filter": "filter"}
+
+
 def clean_env(**extra):
     """The environment minus anything that would point Ansible or Python at this checkout or venv."""
     env = dict((k, v) for k, v in os.environ.items()

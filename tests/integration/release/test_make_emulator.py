@@ -77,7 +77,7 @@ def serve(command, timeout=120, **env):
 def stop(served):
     if served.proc.poll() is None:
         os.killpg(served.proc.pid, signal.SIGTERM)
-    rest, _ = served.proc.communicate(timeout=60)
+    rest = served.proc.communicate(timeout=60)[0]
     served.lines.extend(rest.splitlines())
     return served.proc.returncode
 
