@@ -35,6 +35,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._transport import
 from ansible_collections.credrotate.cloud.plugins.module_utils._validate import format_problem
 
 DTS_VERSION = "2020-01-01"
+KMS_VERSION = "2016-01-20"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 # Regions the official DTS SDK maps to the central endpoint dts.aliyuncs.com (reference §3.2).
@@ -71,6 +72,21 @@ def dts_endpoint(region):
     if region in DTS_CENTRAL_REGIONS:
         return "https://dts.aliyuncs.com"
     return "https://dts.%s.aliyuncs.com" % region
+
+
+def kms_endpoint(region):
+    """``https://kms.{region}.aliyuncs.com``: KMS 2016-01-20 (SDK ``alibabacloud_kms20160120`` Client,
+    endpoint rule ``regional``; Alibaba Cloud KMS "Endpoints")."""
+    if not region:
+        raise ConfigError("MissingRegion", "region is required to find the KMS endpoint (or set endpoint_url)")
+    problem = format_problem("region", region, "region")
+    if problem:
+        raise ConfigError("InvalidParameter", problem)
+    return "https://kms.%s.aliyuncs.com" % region
+
+
+# The host table of each API version this client can call; any other version is DTS's.
+ENDPOINTS = {DTS_VERSION: dts_endpoint, KMS_VERSION: kms_endpoint}
 
 
 def parse_error(data, text=""):
@@ -147,11 +163,12 @@ class AlibabaClient(object):
         return [v for v in (self.params.get("secret_key"), self.params.get("security_token")) if v]
 
     def endpoint(self):
-        """Base URL: ``endpoint_url`` if given (a bare host gets ``https://``), else the DTS table."""
+        """Base URL: ``endpoint_url`` if given (a bare host gets ``https://``), else the host table of
+        the client's API version (:data:`ENDPOINTS`: DTS, KMS)."""
         url = self.params.get("endpoint_url")
         if url:
             return (url if "://" in url else "https://" + url).rstrip("/")
-        return dts_endpoint(self.region)
+        return ENDPOINTS.get(self.version, dts_endpoint)(self.region)
 
     def call(self, action, params=None, secret_params=None, write=False, target=None):
         """Call ``action``; return :class:`ApiResult` ``(data, request_id, http_status)``.

@@ -47,7 +47,10 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._signing import (
 from ansible_collections.credrotate.cloud.plugins.module_utils._transport import ApiResult
 from ansible_collections.credrotate.cloud.plugins.module_utils._validate import format_problem
 
-SERVICES = ("drs", "dcs", "gaussdb", "iam")
+SERVICES = ("drs", "dcs", "gaussdb", "iam", "kms")
+# "kms" is DEW (KMS and CSMS secrets): kms.{region}.myhuaweicloud.com in every region of the official
+# SDK's table (huaweicloudsdkcsms v1 CsmsRegion); OTC kms.{region}.otc.t-systems.com (the pattern of the
+# other OTC services; no OTC endpoint page was available to confirm it).
 
 # GaussDB(for MySQL) host prefix per Huawei Cloud region (reference §1.1); others use "gaussdb".
 GAUSSDB_HOST_PREFIX = dict(
@@ -67,7 +70,7 @@ HUAWEI_IAM_REGIONS = frozenset((
 
 
 def service_endpoint(cloud, service, region):
-    """``https://host`` of ``service`` (drs, dcs, gaussdb, iam) in ``region`` of ``cloud``."""
+    """``https://host`` of ``service`` (drs, dcs, gaussdb, iam, kms) in ``region`` of ``cloud``."""
     if service not in SERVICES:
         raise ValueError("unknown Huawei service %r" % (service,))
     if not region:
