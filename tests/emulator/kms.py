@@ -121,7 +121,6 @@ import datetime
 import hmac
 import json
 import re
-import uuid
 
 from emulator.core import Response, Service
 from emulator.alibaba_auth import COMMON_PARAMS, AlibabaGateway, action_of, all_params, parse_epoch, request_id
