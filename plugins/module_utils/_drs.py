@@ -253,8 +253,8 @@ def run_retry(params, api):
             answer = api.batch_retry_task(chunk)
         except CloudError as err:
             request_ids.extend([err.request_id] if err.request_id else [])
-            results.extend({"id": job_id, "outcome": "failed", "error_code": err.code, "error_msg": err.message,
-                            "request_id": err.request_id} for job_id in chunk)
+            results.extend({"id": job_id, "direction": "forward", "outcome": "failed", "error_code": err.code,
+                            "error_msg": err.message, "request_id": err.request_id} for job_id in chunk)
             continue
         request_ids.append(answer.request_id)
         by_id = dict((e.get("id"), e) for e in (answer.data or {}).get("results") or [])
@@ -262,7 +262,8 @@ def run_retry(params, api):
             entry = by_id.get(job_id) or {"status": "failed", "error_code": "MissingResult",
                                           "error_msg": "the response has no result for this job"}
             ok = entry.get("status") == "success"
-            results.append({"id": job_id, "outcome": "retried" if ok else "failed", "request_id": answer.request_id,
+            results.append({"id": job_id, "direction": "forward", "outcome": "retried" if ok else "failed",
+                            "request_id": answer.request_id,
                             "error_code": None if ok else entry.get("error_code") or "Failed",
                             "error_msg": None if ok else entry.get("error_msg")})
     return dict(changed=any(r["outcome"] == "retried" for r in results), results=results, request_ids=request_ids)

@@ -135,3 +135,28 @@ def run_job_info(params, api):
         jobs, request_ids = list_jobs(api, job_types, params["page_size"], params.get("status"))
         missing = []
     return {"changed": False, "jobs": jobs, "missing": missing, "request_ids": [i for i in request_ids if i]}
+
+
+def run_start(params, api):
+    """Restart (``StartDtsJob``) each of ``params["jobs"]`` (``[{id, direction}]``): the rotation engine's heal of
+    a job that failed on its old password and does not resume by itself once the password is right.
+
+    Returns ``{changed, results: [{id, direction, outcome: retried|failed, error_code, error_msg, request_id}],
+    request_ids}``; a refused start fails only its own result.
+    """
+    jobs = [(j["id"], j.get("direction") or "forward") for j in params["jobs"]]
+
+    def start(pair):
+        job_id, direction = pair
+        item = {"id": job_id, "direction": direction}
+        try:
+            answer = api.start_job(job_id, direction)
+        except CloudError as err:
+            item.update(outcome="failed", error_code=err.code, error_msg=err.message, request_id=err.request_id)
+            return item
+        item.update(outcome="retried", request_id=answer.request_id)
+        return item
+
+    results = bounded_map(start, unique(jobs), params.get("concurrency") or 1)
+    return dict(changed=any(r["outcome"] == "retried" for r in results), results=results,
+                request_ids=[r["request_id"] for r in results if r.get("request_id")])

@@ -513,8 +513,8 @@ class Engine:
                 found = health_entries(kind, action, result.get("jobs") or [], dependants)
                 watch += health_entries(kind, "watch", result.get("jobs") or [], watched)
                 entries += found
-                failed[kind] = sorted(set(d["id"] for d, e in zip(dependants, found) if _auth_failure(e)
-                                          and (action, kind, d["id"]) not in self.healed))
+                failed[kind] = sorted(set((d["id"], d.get("direction") or "forward") for d, e in zip(dependants, found)
+                                          if _auth_failure(e) and (action, kind, d["id"]) not in self.healed))
             if any(failed.values()):
                 heals += self.heal(action, failed, ids)
                 continue  # read again at once: a retried job reports its new state
@@ -527,17 +527,23 @@ class Engine:
     def heal(self, action, failed, ids):
         """Retry the failed tasks of ``failed`` (``{kind: [job id]}``) once; their ``heal`` entries."""
         out = []
-        for kind, service in (("drs", "drs_job_retry"), ("dts", "dts_job_resume")):
+        for kind, service in (("drs", "drs_job_retry"), ("dts", "dts_job_start")):
             if not failed[kind]:
                 continue
-            self.healed.update((action, kind, job_id) for job_id in failed[kind])
-            result = self.call(service, {"jobs": failed[kind]})
+            self.healed.update((action, kind, job_id) for job_id, _direction in failed[kind])
+            if kind == "drs":  # one batch-retry-task per 100 jobs; DTS: one StartDtsJob per job direction
+                args = {"jobs": [job_id for job_id, _direction in failed[kind]]}
+            else:
+                args = {"jobs": [{"id": job_id, "direction": d} for job_id, d in failed[kind]],
+                        "concurrency": self.s["dts_concurrency"]}
+            result = self.call(service, args)
             ids += self.ids(result)
-            by_id = dict((r.get("id"), r) for r in result.get("results") or ())
+            by_id = dict(((r.get("id"), r.get("direction") or "forward"), r) for r in result.get("results") or ())
             error = result.get("error") or {}
             for dependant in getattr(self, kind):
-                if dependant["id"] in failed[kind]:
-                    item = by_id.get(dependant["id"]) or {"error_code": error.get("code") or "Failed"}
+                key = (dependant["id"], dependant.get("direction") or "forward")
+                if key in failed[kind]:
+                    item = by_id.get(key) or {"error_code": error.get("code") or "Failed"}
                     out.append(entry(kind, "heal" if action == "verify" else "rollback_heal", dependant["id"],
                                      dependant["endpoint"], dependant.get("direction") if kind == "dts" else None,
                                      outcome=item.get("outcome") or "failed", request_id=item.get("request_id"),

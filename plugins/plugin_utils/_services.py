@@ -57,6 +57,9 @@ class Internal:
 
 
 DRS_RETRY = Internal({"jobs": dict(type="list", elements="str", required=True)}, {"jobs[]": "drs_job_id"})
+DTS_START = Internal({"jobs": dict(type="list", elements="dict", required=True, options=dict(
+    id=dict(type="str", required=True), direction=dict(type="str", default="forward", choices=["forward", "reverse"]))),
+    "concurrency": dict(type="int", default=8)}, {"jobs[].id": "dts_job_id", "concurrency": "concurrency"})
 
 
 def _drs_password(params, client, _prober, ledger, check_mode, preflight_done=False):
@@ -79,6 +82,10 @@ def _dts_info_call(params, client, _prober, _ledger, _check_mode):
 
 def _drs_retry(params, client, _prober, _ledger, _check_mode):
     return _drs.run_retry(params, DrsApi(client))
+
+
+def _dts_start(params, client, _prober, _ledger, _check_mode):
+    return _dts_info.run_start(params, DtsApi(client))
 
 
 def _root_info(params, client, _prober, _ledger, _check_mode):
@@ -110,6 +117,7 @@ SERVICES = {
     "dcs_instance_info": (HuaweiCloudModule, dcs_instance_info, None, _dcs_info),
     "dts_job_password": (AlibabaCloudModule, dts_job_password, None, _dts_password),
     "dts_job_info": (AlibabaCloudModule, dts_job_info, None, _dts_info_call),
+    "dts_job_start": (AlibabaCloudModule, DTS_START, None, _dts_start),
     "dcs_instance_password": (HuaweiCloudModule, dcs_instance_password, "redis", _dcs_password),
     "gaussdb_mysql_instance_password": (HuaweiCloudModule, gaussdb_mysql_instance_password, "mysql", _root_password),
     "gaussdb_mysql_user_password": (HuaweiCloudModule, gaussdb_mysql_user_password, "mysql", _user_password),

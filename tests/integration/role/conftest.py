@@ -192,7 +192,7 @@ class Rotation:
         drs, dts = self._service("drs"), self._service("dts")
         drs._health_check(list(drs.jobs.values()), force=True)
         for job in list(dts.jobs.values()):
-            dts.check_health(job, force=True)
+            dts.store.check_health(job, force=True)
         summary = self.emu.summary()
         states = dict((j["id"], j["status"]) for j in summary["drs"]["jobs"])
         states.update((j["id"], j["status"]) for j in summary["dts"]["jobs"])

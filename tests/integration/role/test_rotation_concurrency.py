@@ -58,7 +58,7 @@ def test_two_hosts_of_one_play_with_the_same_credential(rotation):
     (same controller process, another inventory host) without touching anything."""
     rot = rotation()
     host = {"rotation_credential": orders_credential(rot.names, dependants=[]),
-            "rotation_current_password": rot.names["current"]}
+            "rotation_current_password": rot.names["current"], "rotation_discover_dependants": False}
     run = rot.run({"orders-a": dict(host), "orders-b": dict(host)}, verbosity=1)
     assert run.rc != 0
     assert len(set(re.findall(r"is already running \(pid \d+, inventory host (orders-[ab])", run.stdout))) == 1

@@ -140,8 +140,9 @@ def test_with_manual_recovery_failed_jobs_are_retried_once_then_verified(make_si
     result = sim.run(rotation_id="r1")
 
     assert not result.get("failed"), result.get("msg")
-    retries = [c for c in sim.world.calls if c["name"] in ("drs_job_retry", "dts_job_resume")]
-    expected = [("drs_job_retry", [DRS_JOB])] + ([] if owner_type == "dcs_instance" else [("dts_job_resume", [DTS_JOB])])
+    retries = [c for c in sim.world.calls if c["name"] in ("drs_job_retry", "dts_job_start")]
+    expected = [("drs_job_retry", [DRS_JOB])] + ([] if owner_type == "dcs_instance" else [
+        ("dts_job_start", [{"id": DTS_JOB, "direction": "forward"}, {"id": DTS_JOB, "direction": "reverse"}])])
     assert [(c["name"], c["args"]["jobs"]) for c in retries] == expected
     heals = _entries(sim.record(), "heal")
     assert heals and all(h["outcome"] == "retried" and h.get("request_id") for h in heals.values())
@@ -154,7 +155,7 @@ def test_with_automatic_recovery_nothing_is_retried(sim):
     result = sim.run(rotation_id="r1")
 
     assert not result.get("failed"), result.get("msg")
-    assert not any(c["name"] in ("drs_job_retry", "dts_job_resume") for c in sim.world.calls)
+    assert not any(c["name"] in ("drs_job_retry", "dts_job_start") for c in sim.world.calls)
 
 
 def test_a_job_failing_for_another_reason_is_not_retried(sim):

@@ -351,14 +351,14 @@ class World:
 
     def _retry(self, jobs, args):
         results = []
-        for job_id in args["jobs"]:
-            found = [j for k, j in jobs.items() if (k if isinstance(k, str) else k[0]) == job_id]  # every direction
-            if not found:
-                results.append({"id": job_id, "outcome": "failed", "error_code": "JobNotFound"})
+        for item in args["jobs"]:
+            job_id, direction = (item, "forward") if isinstance(item, str) else (item["id"], item["direction"])
+            job = jobs.get(job_id if isinstance(item, str) else (job_id, direction))
+            if job is None:
+                results.append({"id": job_id, "direction": direction, "outcome": "failed", "error_code": "JobNotFound"})
                 continue
-            for job in found:
-                job["latched"] = False
-            results.append({"id": job_id, "outcome": "retried", "request_id": self._request_id()})
+            job["latched"] = False
+            results.append({"id": job_id, "direction": direction, "outcome": "retried", "request_id": self._request_id()})
         return {"changed": True, "results": results,
                 "request_ids": [r["request_id"] for r in results if r.get("request_id")]}
 
@@ -366,7 +366,7 @@ class World:
         assert not check
         return self._retry(self.drs, args)
 
-    def _dts_job_resume(self, args, check):
+    def _dts_job_start(self, args, check):
         assert not check
         return self._retry(self.dts, args)
 
