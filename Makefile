@@ -31,14 +31,15 @@ export PATH := $(BIN):$(PATH)
 export DEMO_ARGS
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv constraints test lint sanity unit integration molecule demo emulator build clean distclean
+.PHONY: help venv constraints test lint sanity unit integration molecule matrix demo emulator build clean distclean
 
 help:
 	@echo 'make venv         .venv from the pinned requirements, collection linked into .collections'
 	@echo '                  (then: . .venv/bin/activate)'
 	@echo 'make demo         the rotation against the embedded cloud emulator (DEMO_ARGS=...)'
-	@echo 'make test         all the tests: lint, sanity, unit, integration and molecule (in that order)'
+	@echo 'make test         all the tests: lint, sanity, unit, integration, molecule and matrix (in that order)'
 	@echo 'make lint         ansible-lint, production profile'
+	@echo 'make matrix       the built tarball on ansible-core 2.17, 2.18 and 2.19: unit tests and an ad-hoc call'
 	@echo 'make sanity       ansible-test sanity on a copy of the tracked files (build/sanity)'
 	@echo 'make unit         pytest tests/unit (PYTEST_ARGS=..., PYTEST_XDIST=-n auto by default)'
 	@echo 'make integration  pytest tests/integration (PYTEST_ARGS=..., PYTEST_XDIST=-n auto by default)'
@@ -80,7 +81,7 @@ constraints:
 
 # --- tests --------------------------------------------------------------------------------
 
-test: lint sanity unit integration molecule
+test: lint sanity unit integration molecule matrix
 
 lint: venv
 	ansible-lint --offline
@@ -125,6 +126,10 @@ unit: venv
 
 integration: venv
 	$(call run_pytest,tests/integration,integration)
+
+# One venv per supported ansible-core under build/matrix (MATRIX_VERSIONS="2.18.19" narrows it).
+matrix: venv
+	tests/tools/matrix.sh
 
 # --- running ------------------------------------------------------------------------------
 

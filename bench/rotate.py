@@ -279,10 +279,15 @@ class Runner(object):
         return {"rc": proc.returncode, "wall": wall, "output": proc.stdout, "hosts": hosts,
                 "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)}
 
-    def rotation(self, drs_k, dts_k, latency=0.0, checkout=REPO, noop=True):
-        """One rotation of the bench credential on a fresh estate, and the no-op play on its inventory."""
+    def rotation(self, drs_k, dts_k, latency=0.0, checkout=REPO, noop=True, discover=True):
+        """One rotation of the bench credential on a fresh estate, and the no-op play on its inventory.
+
+        ``discover=False`` turns the dependant discovery off (it is on by default), to measure its cost.
+        """
         state_dir = tempfile.mkdtemp(prefix="state-", dir=self.workdir)
         doc = inventory(self.emu.url, state_dir, drs_k, dts_k)
+        if not discover:
+            doc["credentials"]["hosts"][CREDENTIAL]["rotation_discover_dependants"] = False
         self.emu.reset(drs_k, dts_k, latency)
         out = {"drs": drs_k, "dts": dts_k, "latency": latency}
         if noop:
@@ -439,6 +444,8 @@ def main(argv=None):
                         "%s; made with git worktree when missing; default %s)" % (OLD_COMMIT, DEFAULT_OLD_CHECKOUT))
     parser.add_argument("--checkout", default=REPO, help="checkout whose playbooks/rotate.yml and collection run as "
                         "the new engine (default: this repository's working tree)")
+    parser.add_argument("--discovery-ks", default="100,1000", help="K values of DRS+DTS runs repeated with the "
+                        "discovery off, to print what discovery costs (default 100,1000; empty: none)")
     parser.add_argument("--no-old", action="store_true", help="skip the old role")
     parser.add_argument("--no-latency", action="store_true", help="skip the latency runs")
     parser.add_argument("--no-uri", action="store_true", help="skip the uri loop baseline")
@@ -473,11 +480,11 @@ def main(argv=None):
         warm["label"] = "warm-up"
         failure = warm
 
-    def rotate(label, drs_k, dts_k, latency=0.0, old=False):
+    def rotate(label, drs_k, dts_k, latency=0.0, old=False, discover=True):
         nonlocal failure
         runs = []
         for _n in range(1 if old or max(drs_k, dts_k) > 100 else repeat):
-            run = runner.rotation(drs_k, dts_k, latency, old or checkout)
+            run = runner.rotation(drs_k, dts_k, latency, old or checkout, discover=discover)
             runs.append(run)
             if run["rc"] != 0:
                 break
@@ -511,6 +518,11 @@ def main(argv=None):
                 break
         for k in mixed_ks if not failure else ():
             mixed[k] = rotate("drs+dts K=%d" % k, k, k)
+            if failure:
+                break
+        discovery = {}
+        for k in parse_ks(args.discovery_ks) if not failure else ():
+            discovery[k] = (rotate("d+d K=%d disc" % k, k, k), rotate("d+d K=%d nodisc" % k, k, k, discover=False))
             if failure:
                 break
         latency = {}
@@ -636,6 +648,17 @@ def main(argv=None):
         label, op, target = TARGETS[key]
         print("  %-42s %8s  %s %-5g %-4s  %s" % (label, fmt(value, 0 if key == "tasks" else 2), op, target,
                                                  verdict(key, value), detail))
+    if discovery:
+        print()
+        print("discovery (issue 10; on by default): the same K DRS + K DTS rotation with and without it")
+        for k, (on, off) in sorted(discovery.items()):
+            calls = on["journal"]["calls"] - off["journal"]["calls"]
+            acts = dict((a, n - off["journal"]["actions"].get(a, 0)) for a, n in on["journal"]["actions"].items()
+                        if n != off["journal"]["actions"].get(a, 0))
+            print("  K=%-5d +%d calls (%s); own time %.2f s with, %.2f s without (x%.2f); cpu %.2f s / %.2f s" % (
+                k, calls, ", ".join("%s +%d" % kv for kv in sorted(acts.items())),
+                on["wall"] - on["noop"]["wall"], off["wall"] - off["noop"]["wall"],
+                (on["wall"] - on["noop"]["wall"]) / max(off["wall"] - off["noop"]["wall"], 0.01), on["cpu"], off["cpu"]))
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
     else:

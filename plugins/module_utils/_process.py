@@ -3,11 +3,13 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""PRIVATE: which process controls a rotation, and is it still alive (``/proc`` on Linux).
+"""PRIVATE: which process controls a rotation, and is it still alive (psutil: Linux, macOS, BSD).
 
 A rotation lock (:mod:`_state`) names the outermost Ansible process above the one that takes it
 (``ansible-playbook`` or ``ansible-runner``), with its start time, so that a lock whose process
-is gone (or whose pid was reused by another program) is seen as stale.
+is gone (or whose pid was reused by another program) is seen as stale. psutil reads the process
+table portably; without it (an execution environment that did not install it) the walk stops at
+the parent and liveness falls back to the process id alone, which a reused pid can fool.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,48 +19,50 @@ __metaclass__ = type
 import errno
 import os
 
+try:
+    import psutil
+except ImportError:  # pragma: no cover - psutil is a runtime requirement; the fallback is documented
+    psutil = None
+
 # Program names (basename of argv[0], or of argv[1] when argv[0] is a Python interpreter) that
 # count as "the controlling Ansible process" when walking up from the module's process.
 CONTROLLER_PROGRAMS = ("ansible-playbook", "ansible", "ansible-console", "ansible-pull", "ansible-runner")
+# Two start times closer than this are the same process (psutil's create_time is a float of seconds).
+SAME_START = 0.05
 
 
-def _read_proc(pid, leaf):
-    try:
-        with open("/proc/%d/%s" % (pid, leaf), "rb") as handle:
-            return handle.read()
-    except (IOError, OSError):
+def _process(pid):
+    if psutil is None:
         return None
-
-
-def _stat_field(pid, index):
-    """Field ``index`` (counted after the command name, from 0 = field 3) of ``/proc/<pid>/stat`` as an int, or None."""
-    raw = _read_proc(pid, "stat")
-    if raw is None:
-        return None
-    text = raw.decode("utf-8", "replace")
-    # The command name (field 2) is in parentheses and may contain spaces or ')'.
-    fields = text[text.rfind(")") + 2:].split()
     try:
-        return int(fields[index])
-    except (IndexError, ValueError):
+        return psutil.Process(pid)
+    except (psutil.Error, ValueError):
         return None
 
 
 def process_start_time(pid):
-    """Start time of ``pid`` in clock ticks since boot (``/proc/<pid>/stat`` field 22), or None."""
-    return _stat_field(pid, 19)
+    """Start time of ``pid`` (seconds since the epoch, rounded to 1/100 s), or None when unknown."""
+    proc = _process(pid)
+    try:
+        return round(proc.create_time(), 2) if proc else None
+    except psutil.Error:
+        return None
 
 
 def _parent(pid):
-    """The parent pid of ``pid`` (``/proc/<pid>/stat`` field 4), or None."""
-    return _stat_field(pid, 1)
+    proc = _process(pid)
+    try:
+        return proc.ppid() if proc else None
+    except psutil.Error:
+        return None
 
 
 def _program(pid):
-    raw = _read_proc(pid, "cmdline")
-    if not raw:
+    proc = _process(pid)
+    try:
+        argv = proc.cmdline() if proc else None
+    except psutil.Error:
         return None
-    argv = [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
     if not argv:
         return None
     names = [os.path.basename(argv[0])]
@@ -75,8 +79,8 @@ def controller_process(start_pid=None):
 
     The module runs in a short-lived worker forked by ``ansible-playbook`` (whose command line
     is the same as its parent's), so the walk goes up past every process that is an Ansible
-    program and stops at the first one that is not. Without ``/proc`` or without an Ansible
-    ancestor, the direct parent is used (``program`` is then None).
+    program and stops at the first one that is not. Without an Ansible ancestor (or without
+    psutil), the direct parent is used (``program`` is then None).
     """
     pid = start_pid or os.getpid()
     found = None
@@ -97,7 +101,11 @@ def controller_process(start_pid=None):
 
 
 def process_alive(pid, start_time):
-    """True when ``pid`` runs and (when known) started at ``start_time``; pid reuse counts as gone."""
+    """True when ``pid`` runs and (when known) started at ``start_time``; pid reuse counts as gone.
+
+    A lock written by 0.1 holds an integer start time (clock ticks since boot, from ``/proc``): it
+    cannot be compared with psutil's, so only the pid decides for it.
+    """
     try:
         pid = int(pid)
     except (TypeError, ValueError):
@@ -110,7 +118,7 @@ def process_alive(pid, start_time):
         if exc.errno == errno.ESRCH:
             return False
         # EPERM: it exists (another user's process).
-    if start_time is None:
+    if not isinstance(start_time, float):
         return True
     current = process_start_time(pid)
-    return current is None or current == start_time
+    return current is None or abs(current - start_time) < SAME_START

@@ -192,7 +192,8 @@ def test_ansible_builder_create_makes_a_complete_context(ee_context):
 
 def test_ansible_builder_introspection_finds_the_collection_requirements(ee_context):
     """What the builder stage runs (introspect.py on the installed collections), run here on the tarball
-    installed as the galaxy stage installs it: the collection's pins come out, and no system package."""
+    installed as the galaxy stage installs it: the collection's ranges (meta/ee-requirements.txt) and the image's own
+    pins (requirements.txt) come out, and no system package."""
     work, build = ee_context["work"], ee_context["context"] / "_build"
     collections = work / "collections"
     tarball = build / "collections" / ("credrotate-cloud-%s.tar.gz" % _galaxy_version())
@@ -208,6 +209,10 @@ def test_ansible_builder_introspection_finds_the_collection_requirements(ee_cont
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = [line.strip() for line in pip_out.read_text().splitlines() if line.strip()]
     runtime = _pins(os.path.join(REPO, "requirements.txt"))
-    for name in ("requests", "pymysql", "redis"):
-        assert "%s  # from collection credrotate.cloud" % runtime[name] in lines, lines
+    with open(os.path.join(REPO, "meta", "ee-requirements.txt")) as handle:
+        ranges = [line.split("#", 1)[0].strip() for line in handle if line.split("#", 1)[0].strip()]
+    for line in ranges:  # the collection's ranges, through meta/execution-environment.yml
+        assert "%s  # from collection credrotate.cloud" % line in lines, lines
+    for name in ("requests", "pymysql", "redis", "psutil"):  # the image's own exact pins, its user requirements
+        assert "%s  # from collection user" % runtime[name] in lines, lines
     assert not bindep_out.exists(), "bindep.txt lists no system package"
