@@ -14,10 +14,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import ProviderError
 from ansible_collections.credrotate.cloud.plugins.module_utils._targets import DRS_ENDPOINTS, chunks, unique
 
 # Ids per batch read: every DRS batch read takes per_page 0-100 and at most 100 ids.
 READ_PAGE = 100
+MAX_LIST_PAGES = 1000  # 100,000 jobs: far above any project's DRS quota
 # Items per batch-modify-pwd call. The API documents no limit for this call; 100 is the limit of
 # every DRS batch read, so it is the size we rely on.
 BATCH_SIZE = 100
@@ -84,6 +86,9 @@ class DrsApi(object):
             total = data.get("total_record")
             if not batch or (total is not None and len(jobs) >= int(total)):
                 return jobs
+            if page >= MAX_LIST_PAGES:  # bounded: a listing that does not end is an error, never a partial answer
+                raise ProviderError("InternalError", "the DRS job list did not end after %d pages of %d jobs"
+                                    % (MAX_LIST_PAGES, READ_PAGE), target=TARGET)
             page += 1
 
     def batch_modify_pwd(self, items):

@@ -75,6 +75,17 @@ def test_drs_list_jobs_reads_every_page_with_the_filters():
         {"name": "orders", "db_use_type": "sync", "cur_page": 2, "per_page": 100}]
 
 
+def test_drs_list_jobs_is_bounded_and_fails_instead_of_answering_part_of_a_list(monkeypatch):
+    """A listing that never ends (every page full, no total) stops after MAX_LIST_PAGES with an error: discovery
+    must not work from a partial list."""
+    from ansible_collections.credrotate.cloud.plugins.module_utils import _drs_api
+    monkeypatch.setattr(_drs_api, "MAX_LIST_PAGES", 3)
+    client = FakeClient([{"jobs": [{"id": JOB1}]}] * 5)
+    with pytest.raises(e.ProviderError, match="did not end after 3 pages"):
+        DrsApi(client).list_jobs()
+    assert len(client.calls) == 3
+
+
 def test_drs_batch_modify_pwd_is_one_write_with_the_items_as_given():
     items = [{"job_id": JOB1, "end_point_type": "so", "db_password": PASSWORD}]
     answer = ApiResult({"results": [{"id": JOB1, "end_point_type": "so", "status": "success"}]}, "req-w", 200)
