@@ -111,7 +111,12 @@ def list_jobs(api, job_types, page_size, status=None):
                     reverse.setdefault("DtsJobId", item.get("DtsJobId"))
                     jobs.append(job_view(reverse, "reverse", job_type))
             total = data.get("TotalRecordCount")
-            if not items or page >= MAX_PAGES:
+            if not items:
+                break
+            if page >= MAX_PAGES:  # bounded: a listing that does not end is an error, never a partial answer
+                if total in (None, "") or page * page_size < int(total):
+                    raise TaskFailed("Cannot list DTS %s jobs: the list did not end after %d pages of %d"
+                                     % (job_type, MAX_PAGES, page_size))
                 break
             if total is not None and "%s" % total != "":
                 if page * page_size >= int(total):

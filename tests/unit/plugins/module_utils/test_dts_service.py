@@ -218,3 +218,22 @@ def test_info_reads_both_directions_and_lists_missing_jobs():
     assert [(j["id"], j["direction"], j["running"], j["failed"]) for j in result["jobs"]] == [
         ("j1", "forward", True, False), ("j1", "reverse", False, True), ("j2", "forward", True, False)]
     assert result["missing"] == ["j9"] and result["changed"] is False
+
+
+def test_a_dts_listing_that_does_not_end_fails_instead_of_answering_part_of_it(monkeypatch):
+    """Every page full and no total, past MAX_PAGES: the listing fails (discovery must not work from a partial list)."""
+    from ansible_collections.credrotate.cloud.plugins.module_utils import _dts_info
+
+    class Endless:
+        def __init__(self):
+            self.pages = []
+
+        def list_page(self, job_type, page, page_size, status=None):
+            self.pages.append(page)
+            return {"DtsJobList": [{"DtsJobId": "job%04d" % page, "Status": "Synchronizing"}] * page_size}, "req"
+
+    monkeypatch.setattr(_dts_info, "MAX_PAGES", 2)
+    api = Endless()
+    with pytest.raises(TaskFailed, match="did not end after 2 pages"):
+        _dts_info.list_jobs(api, ["SYNC"], 1)
+    assert api.pages == [1, 2]
