@@ -146,6 +146,9 @@ from emulator.dts_jobs import (  # noqa: F401 - re-exported
     summary_direction,
 )
 
+# PopClient and ACCEPTS_START are re-exported: tests and scripts import them from here.
+__all__ = ["DtsService", "PopClient", "ACCEPTS_START"]
+
 WRITE_ACTIONS = frozenset(("ModifyDtsJobPassword", "StartDtsJob"))
 PAGE_SIZES = (10, 20, 30)
 _PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]+$")
