@@ -35,33 +35,18 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
     TaskFailed,
     read_existing,
 )
+from ansible_collections.credrotate.cloud.plugins.module_utils._fields import api_flag, api_int
 from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import LedgerSession
 from ansible_collections.credrotate.cloud.plugins.module_utils._policy import check as check_policy
 from ansible_collections.credrotate.cloud.plugins.module_utils._probes import DENIED, OK
 from ansible_collections.credrotate.cloud.plugins.module_utils._targets import dcs_ledger_key, diff_for
 
 
-def _int(value):
-    """An int from the API's string fields (``"4"``), or None for ``""``/missing."""
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _truthy(value):
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return bool(value)
-
-
 def instance_view(instance):
     """The instance as results show it: id, name, status, engine, address, ``no_password_access``."""
     view = dict((k, instance.get(k)) for k in ("instance_id", "name", "status", "engine", "engine_version", "ip",
                                                "port"))
-    view["no_password_access"] = _truthy(instance.get("no_password_access"))
+    view["no_password_access"] = api_flag(instance.get("no_password_access"))
     return view
 
 
@@ -116,7 +101,7 @@ def run(params, api, prober, ledger=None, check_mode=False):
     # 3./4. probes: never spend a lockout attempt on a password we can see is wrong
     prober.locate(instance.get("ip"), instance.get("port"), target)
     user = instance.get("access_user") or None
-    tls = _truthy(instance.get("enable_ssl"))
+    tls = api_flag(instance.get("enable_ssl"))
     session = LedgerSession(ledger, check_mode)
     result = dict(changed=False, instance=view, result=None, retry_times_left=None, lock_time_left=None,
                   request_id=None, warnings=session.warnings)
@@ -149,8 +134,8 @@ def run(params, api, prober, ledger=None, check_mode=False):
 
     data = answer.data or {}
     outcome = data.get("result")
-    result.update(result=outcome, retry_times_left=_int(data.get("retry_times_left")),
-                  lock_time_left=_int(data.get("lock_time_left")), request_id=answer.request_id,
+    result.update(result=outcome, retry_times_left=api_int(data.get("retry_times_left")),
+                  lock_time_left=api_int(data.get("lock_time_left")), request_id=answer.request_id,
                   probe=prober.summary())
     if outcome == "success":
         session.record(key, new, request_id=answer.request_id)

@@ -181,6 +181,7 @@ http_status:
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._dcs_api import DcsApi, instance_target
 from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError, read_existing
+from ansible_collections.credrotate.cloud.plugins.module_utils._fields import api_flag, api_int
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
 
 ARGUMENT_SPEC = dict(
@@ -191,29 +192,15 @@ TEXT_FIELDS = ("instance_id", "name", "status", "sub_status", "engine", "engine_
                "readonly_domain_name", "publicip_address", "access_user", "cache_mode")
 
 
-def _flag(value):
-    """The API's booleans, which DCS sends as ``"true"``/``"false"`` strings or as JSON booleans."""
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return bool(value)
-
-
-def _number(value):
-    try:
-        return int(value) if value not in (None, "") and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        return None
-
-
 def instance_info(instance):
     """The show-instance answer as the module returns it: listed fields only, so no secret can come along."""
     view = dict((key, instance.get(key)) for key in TEXT_FIELDS)
     view["ips"] = [part.strip() for part in ("%s" % (instance.get("ip") or "")).split(",") if part.strip()]
-    view["port"] = _number(instance.get("port"))
-    view["capacity"] = _number(instance.get("capacity"))
-    view["no_password_access"] = _flag(instance.get("no_password_access"))
+    view["port"] = api_int(instance.get("port"))
+    view["capacity"] = api_int(instance.get("capacity"))
+    view["no_password_access"] = api_flag(instance.get("no_password_access"))
     view["password_set"] = not view["no_password_access"]
-    view["enable_ssl"] = _flag(instance.get("enable_ssl"))
+    view["enable_ssl"] = api_flag(instance.get("enable_ssl"))
     view["password_change_allowed"] = view["status"] == "RUNNING" and view["password_set"]
     return view
 

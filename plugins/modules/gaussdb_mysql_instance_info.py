@@ -225,6 +225,7 @@ http_status:
 """
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError, read_existing
+from ansible_collections.credrotate.cloud.plugins.module_utils._fields import api_int
 from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb_api import GaussDbApi, instance_target
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import HuaweiCloudModule
 
@@ -234,13 +235,6 @@ ARGUMENT_SPEC = dict(
 RULES = {"instance_id": "gaussdb_instance_id"}
 TEXT_FIELDS = ("id", "name", "alias", "status", "type", "db_user_name", "az_mode", "created", "updated")
 NODE_FIELDS = ("id", "name", "type", "status", "az_code")
-
-
-def _number(value):
-    try:
-        return int(value) if value not in (None, "") and not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _strings(value):
@@ -258,7 +252,7 @@ def _dict(value):
 
 def node_info(node):
     view = dict((key, node.get(key)) for key in NODE_FIELDS)
-    view["port"] = _number(node.get("port"))
+    view["port"] = api_int(node.get("port"))
     view["private_read_ips"] = _strings(node.get("private_read_ips"))
     return view
 
@@ -269,14 +263,14 @@ def instance_info(instance):
     datastore = _dict(instance.get("datastore"))
     view["datastore"] = dict((key, datastore.get(key)) for key in ("type", "version", "kernel_version"))
     view["version"] = datastore.get("version")
-    view["port"] = _number(instance.get("port"))
+    view["port"] = api_int(instance.get("port"))
     view["private_write_ips"] = _strings(instance.get("private_write_ips"))
     view["private_dns_names"] = _strings(instance.get("private_dns_names"))
     view["public_ips"] = _strings(instance.get("public_ips"))
     view["address"] = view["private_write_ips"][0] if view["private_write_ips"] else None
     nodes = [node_info(n) for n in instance.get("nodes") or [] if isinstance(n, dict)]
     view["nodes"] = nodes
-    view["node_count"] = _number(instance.get("node_count"))
+    view["node_count"] = api_int(instance.get("node_count"))
     if view["node_count"] is None:
         view["node_count"] = len(nodes)
     view["password_change_allowed"] = view["status"] == "ACTIVE"

@@ -21,6 +21,7 @@ reason, and watched during verify). Known dependants are looked up in sets: line
 of jobs listed.
 """
 
+from ansible_collections.credrotate.cloud.plugins.module_utils._fields import api_int
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._owners import discover_user
 
 # The permission each listing needs, as docs/huaweicloud.md and docs/alicloud.md document it.
@@ -65,14 +66,7 @@ def owner_endpoint(services, owner):
             if ("%s" % item).strip():
                 addresses.add(("%s" % item).strip().lower())
     port = owner.spec.get("probe_port") or instance.get("port")
-    return addresses, int(port) if port not in (None, "") else None, None
-
-
-def _port(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return addresses, api_int(port), None
 
 
 def _match(endpoint, user, addresses, port, instance_id=None, user_field="db_user", ip="ip", port_field="db_port"):
@@ -83,7 +77,7 @@ def _match(endpoint, user, addresses, port, instance_id=None, user_field="db_use
     if instance_id and endpoint.get("inst_id") == instance_id:
         return "by instance id %s%s" % (instance_id, " and user" if user else "")
     address = ("%s" % (endpoint.get(ip) or "")).lower()
-    if address and address in addresses and port is not None and _port(endpoint.get(port_field)) == port:
+    if address and address in addresses and port is not None and api_int(endpoint.get(port_field)) == port:
         return "by address %s:%s%s" % (address, port, " and user" if user else who)
     return ""
 
