@@ -14,7 +14,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
+from ansible_collections.credrotate.cloud.plugins.module_utils._validate import format_problem
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._checks import problems
 from ansible_collections.credrotate.cloud.tests.unit.plugins.plugin_utils.world import (
     DRS_JOB,
@@ -196,3 +198,28 @@ def test_a_job_retried_in_verify_is_not_retried_again_in_the_same_step(make_sim)
     assert result["failed"]
     verify_retries = [c for c in sim.world.calls if c["name"] == "drs_job_retry"]
     assert len(verify_retries) == 2  # one in verify, one in the rollback's verify; never more
+
+
+# -- generated hostile discover_ignore entries ------------------------------------------------------
+
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(["", "../../etc", "x\n", "\x00", "a" * 256, "%2F", "jb01/..", "\u202e", "job id"]))
+
+
+@hypothesis_settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(job_id=HOSTILE_TEXT, reason=HOSTILE_TEXT)
+def test_generated_discover_ignore_entries_are_refused_naming_the_field_never_the_value(sim, job_id, reason):
+    """A {job_id, reason} entry is accepted only when job_id is a DRS or DTS job id and the reason is plain text
+    (or empty); otherwise the problem names rotation_discover_ignore[0].job_id or .reason, without the value."""
+    found = problems(dict(sim.settings(), discover_ignore=[{"job_id": job_id, "reason": reason}]), "rotation_")
+    paths = set(path for _top, path, _text in found)
+    bad_id = bool(format_problem("p", job_id, "drs_job_id") and format_problem("p", job_id, "dts_job_id"))
+    bad_reason = reason != "" and bool(format_problem("p", reason, "text"))
+    assert ("rotation_discover_ignore[0].job_id" in paths) == bad_id, found
+    assert ("rotation_discover_ignore[0].reason" in paths) == bad_reason, found
+    for _top, path, text in found:
+        rule = text.split(" (got ")[0]  # the path and the rule: fixed words a short value may happen to spell
+        for value in (job_id, reason):
+            if len(value) >= 4 and value.strip() and value not in rule:
+                assert value not in text, text
