@@ -9,6 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible.module_utils.basic import env_fallback
+
 OWNER_TYPES = ["gaussdb_mysql_user", "gaussdb_mysql_root", "dcs_instance"]
 STEPS = ["", "validate", "preflight", "pending", "set", "propagate", "verify", "promote_secret", "promote"]
 
@@ -38,6 +40,22 @@ ARGUMENT_SPEC = dict(
     rotation_id=dict(type="str"),
     state_dir=dict(type="path", required=True),
     vault_secret=dict(type="str", no_log=True),
+    store=dict(type="str", default="file", choices=["file", "csms", "kms"]),
+    store_secret=dict(type="str"),
+    store_format=dict(type="str", default="password", choices=["password", "json"]),
+    mode=dict(type="str", default="rotate", choices=["rotate", "propagate"]),
+    max_age=dict(type="str"),
+    window=dict(type="dict", options=dict(
+        days=dict(type="list", elements="str"),
+        hours=dict(type="str"),
+        timezone=dict(type="str", default="UTC"),
+    )),
+    force=dict(type="bool", default=False),
+    suspend_after=dict(type="int", default=3),
+    events_file=dict(type="path"),
+    webhook_url=dict(type="str"),
+    webhook_secret=dict(type="str", no_log=True, fallback=(env_fallback, ["CREDROTATE_WEBHOOK_SECRET"])),
+    webhook_timeout=dict(type="int", default=10),
     cloud=dict(type="str", default="huaweicloud", choices=["huaweicloud", "otc"]),
     probe=dict(type="str", default="always", choices=["always", "never"]),
     probe_timeout=dict(type="int", default=5),

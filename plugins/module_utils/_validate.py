@@ -73,6 +73,8 @@ BOUNDS = {
     "password_length": (8, 32),
     "verify_timeout": (0, 86400),
     "verify_interval": (1, 3600),
+    "suspend_after": (0, 100),
+    "webhook_timeout": (1, 300),
 }
 
 # Rules every module of a cloud has (its shared connection options).

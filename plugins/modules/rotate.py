@@ -132,6 +132,86 @@ options:
   vault_secret:
     description: When set, the secret file is encrypted with Ansible Vault (vault id C(credrotate)).
     type: str
+  store:
+    description:
+      - Where the pending, current and previous passwords live.
+      - V(file) - the secret file C(<state_dir>/<name>.secrets) on the controller.
+      - V(csms) - a Huawei Cloud / OTC DEW CSMS secret, O(store_secret) - current and previous are its C(SYSCURRENT) and
+        C(SYSPREVIOUS) versions, the pending password a version marked with the stage C(credrotate-<rotation id>).
+        Uses the O(huaweicloud) options (region, project) of the owner.
+      - V(kms) - an Alibaba Cloud KMS generic secret, O(store_secret) - C(ACSCurrent), C(ACSPrevious), and the pending
+        password a version whose C(VersionId) is the rotation id, marked C(CRPending). Uses the O(alicloud) options.
+      - With a cloud store a rotation resumes from the store alone (for example in a fresh AWX job); the lock, the record
+        and the ledger (no secret) stay under O(state_dir).
+    type: str
+    default: file
+    choices: [file, csms, kms]
+  store_secret:
+    description:
+      - Name of the CSMS or KMS secret. Created (holding the current password) when missing.
+      - Default C(credrotate-<credential name>).
+    type: str
+  store_format:
+    description:
+      - How a cloud store's value holds the password. V(password) - the password alone. V(json) - a JSON document
+        C({"username", "host", "port", "password"}) as the clouds' database secrets use.
+      - A stored value that is a JSON object with a C(password) key is read as such whatever this option says.
+    type: str
+    default: password
+    choices: [password, json]
+  mode:
+    description:
+      - V(rotate) - a full rotation. V(propagate) - the owner is not touched; the current password is read from the
+        store (for example after the cloud's own rotation changed it) and every dependant job is brought in line,
+        with discovery, verify and report; nothing is written when everything already matches.
+    type: str
+    default: rotate
+    choices: [rotate, propagate]
+  max_age:
+    description:
+      - Rotate only when the last completed rotation is at least this old (V(90d), V(12h), V(30m), V(2w)); a younger
+        credential is a no-op with zero writes. Unset - every run rotates.
+    type: str
+  window:
+    description: When writes may start. Outside it the credential is skipped (unless O(force)).
+    type: dict
+    suboptions:
+      days:
+        description: Days of the week (V(mon) ... V(sun)). Unset - every day.
+        type: list
+        elements: str
+      hours:
+        description: C(HH:MM-HH:MM) in O(window.timezone); may wrap midnight. Unset - all day.
+        type: str
+      timezone:
+        description: IANA time zone of O(window.hours) and O(window.days).
+        type: str
+        default: UTC
+  force:
+    description: Rotate even when not due (O(max_age)) or outside the O(window). A suspended credential stays suspended.
+    type: bool
+    default: false
+  suspend_after:
+    description:
+      - After this many consecutive failed rotations the credential is suspended and later runs skip it until an
+        operator resumes it. V(0) never suspends.
+    type: int
+    default: 3
+  events_file:
+    description: Append one JSON line per credential outcome (no secret) to this file on the controller.
+    type: path
+  webhook_url:
+    description: POST each event (JSON, HMAC-SHA256 signed with O(webhook_secret)) to this http(s) URL.
+    type: str
+  webhook_secret:
+    description:
+      - Key of the webhook's HMAC signature. Environment C(CREDROTATE_WEBHOOK_SECRET) when not set. Without it nothing
+        is posted.
+    type: str
+  webhook_timeout:
+    description: Seconds to wait for the webhook.
+    type: int
+    default: 10
   cloud:
     description: Which DCS password policy applies.
     type: str

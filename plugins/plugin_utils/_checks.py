@@ -21,6 +21,8 @@ NUMBERS = {
     "verify_timeout": "verify_timeout",
     "verify_interval": "verify_interval",
     "dts_concurrency": "concurrency",
+    "suspend_after": "suspend_after",
+    "webhook_timeout": "webhook_timeout",
 }
 ENDPOINTS = {"drs": ("source", "target"), "dts": ("source", "destination")}
 JOB_FORMATS = {"drs": "drs_job_id", "dts": "dts_job_id"}
