@@ -10,7 +10,9 @@
 method; a step that fails raises :class:`StepFailed`, which :meth:`Engine.run` turns into a
 rollback (steps set to promote) and a report. The resume decision is :func:`_resume.decide`; the
 owner's type selects its class in :mod:`_owners`; the lock and the record are
-:class:`_state.StateStore`; the secret file is :class:`_secretfile.SecretFile`.
+:class:`_state.StateStore`; the passwords are in a store of :mod:`_stores` (the secret file, a CSMS or a
+KMS secret). With ``mode: propagate`` the owner is left alone: the store's current password is
+propagated to the dependants (preflight, propagate, verify, report).
 
 ``say(line)`` prints one line per step as it happens. The result holds the step log, the record
 and the summary, never a password.
@@ -21,6 +23,7 @@ import os
 import time
 
 from ansible_collections.credrotate.cloud.plugins.lookup.password import generate
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
 from ansible_collections.credrotate.cloud.plugins.module_utils._policy import check as policy_violations
 from ansible_collections.credrotate.cloud.plugins.module_utils._resume import decide
 from ansible_collections.credrotate.cloud.plugins.module_utils._state import (
@@ -39,7 +42,7 @@ from ansible_collections.credrotate.cloud.plugins.plugin_utils._report import (
     plan_lines,
     summary_lines,
 )
-from ansible_collections.credrotate.cloud.plugins.plugin_utils._secretfile import SecretFile, SecretFileError
+from ansible_collections.credrotate.cloud.plugins.plugin_utils._stores import StoreError, open_store
 
 GOOD = ("verified", "skipped", "healthy")
 POLICY_CODES = ("DBS.280203", "DCS.4019")
@@ -89,7 +92,7 @@ class Engine:
         self.policies = [self.owner.policy] + (["drs"] if self.drs else []) + (["dts"] if self.dts else [])
         state_dir = settings["state_dir"]
         self.store = StateStore(state_dir, self.name)
-        self.secret_file = SecretFile(os.path.join(state_dir, self.name + ".secrets"), settings.get("vault_secret"))
+        self.secret_store = None  # opened by resume(): a cloud store needs the services
         self.ledger = os.path.join(state_dir, self.name + ".ledger")
         self.steps, self.plan, self.changed = [], [], False
         self.rotation_id, self.mode, self.decision = None, None, {}
@@ -151,12 +154,16 @@ class Engine:
             self.resume()
             if self.mode != "done":
                 self.preflight()
-                if not self.s["check_mode"]:
+                if self.s["check_mode"]:
+                    pass
+                elif self.mode == "propagate":
+                    self.propagate_only()
+                else:
                     self.store_pending()
                     self.change()
         except Interrupted as stop:
             interrupted, failure = True, "%s" % stop
-        except (StepFailed, StateError, SecretFileError) as err:
+        except (StepFailed, StateError, StoreError) as err:
             failure = "%s" % err
         finally:
             if not interrupted:
@@ -196,8 +203,11 @@ class Engine:
         self.locked = not check
         record, _lock, _state = self.store.read()
         self.record = record or {}
-        self.secrets = self.secret_file.read()
+        self.secret_store = open_store(self.s, self.services, self.name, self.owner_fields())
+        self.secrets = self.secret_store.read()
         pending = self.secrets.get("pending") or {}
+        if self.s.get("mode") == "propagate":
+            return self.resume_propagate(pending, stale)
         self.decision = decide(pending.get("rotation_id") or "", self.secrets.get("completed_rotation_id") or "",
                                self.s.get("rotation_id") or "", self.record, generated_id())
         self.mode, self.rotation_id = self.decision["mode"], self.decision["id"]
@@ -211,7 +221,7 @@ class Engine:
         if self.mode == "conflict":
             raise StepFailed("Rotation %s of %s is unfinished (its pending password is stored in %s), so rotation %s "
                              "cannot start. Re-run with rotation_id=%s (or without rotation_id) to finish it first."
-                             % (self.rotation_id, self.name, self.secret_file.path, self.s.get("rotation_id"),
+                             % (self.rotation_id, self.name, self.secret_store.where, self.s.get("rotation_id"),
                                 self.rotation_id))
         supplied = self.s.get("new_password")
         self.supplied = bool(supplied) or pending.get("source") == "supplied"
@@ -220,7 +230,7 @@ class Engine:
             if supplied and "%s" % supplied != self.pending:
                 raise StepFailed("Rotation %s of %s is resuming with the pending password stored in %s, which is not "
                                  "rotation_new_password. Drop rotation_new_password to finish it."
-                                 % (self.rotation_id, self.name, self.secret_file.path))
+                                 % (self.rotation_id, self.name, self.secret_store.where))
         elif self.mode == "new":
             self.source = "supplied" if supplied else "generated"
             self.pending = "%s" % supplied if supplied else self.generate()
@@ -233,7 +243,7 @@ class Engine:
             if not self.current:
                 raise StepFailed("The current password of %s is unknown: set rotation_current_password (the secret "
                                  "file %s does not hold one yet). It is needed to roll back%s."
-                                 % (self.name, self.secret_file.path,
+                                 % (self.name, self.secret_store.where,
                                     " and to change a DCS password" if self.owner.type == "dcs_instance" else ""))
             found = policy_violations(self.pending, self.policies, old_password=self.current)
             if found:
@@ -249,6 +259,61 @@ class Engine:
             ("; a stale lock %s taken over" % ("would be" if check else "was")) if stale else ""))
         if self.mode != "done":
             self.hook("validate")
+
+    def owner_fields(self):
+        """What a JSON store value says besides the password: the owner's user, host and port."""
+        owner = self.s["credential"]["owner"]
+        return {"username": self.owner.user if self.owner.type != "dcs_instance" else None,
+                "host": owner.get("probe_host"), "port": owner.get("probe_port")}
+
+    def resume_propagate(self, pending, stale):
+        """``mode: propagate``: the store's current password, to every dependant; the owner is only probed."""
+        check = self.s["check_mode"]
+        if pending:
+            raise StepFailed("Rotation %s of %s is unfinished (its pending password is in %s): finish it (re-run "
+                             "without rotation_mode=propagate) before propagating. Nothing was changed."
+                             % (pending.get("rotation_id"), self.name, self.secret_store.where))
+        self.current = self.secrets.get("current") or ""
+        if not self.current:
+            raise StepFailed("%s holds no current password of %s: there is nothing to propagate. Nothing was changed."
+                             % (self.secret_store.where, self.name))
+        requested = self.s.get("rotation_id") or ""
+        done = requested and requested in set(
+            [e.get("rotation_id") for e in self.record.get("history") or () if e.get("status") == "completed"]
+            + ([self.record.get("rotation_id")] if self.record.get("status") == "completed" else []))
+        self.mode = "done" if done else "propagate"
+        self.rotation_id = requested or generated_id()
+        why = ("propagation %s has completed" % requested if done
+               else "propagating the current password of %s" % self.secret_store.where)
+        self.decision = {"mode": self.mode, "id": self.rotation_id, "why": why}
+        self.pending, self.previous, self.source, self.supplied = self.current, "", "store", True
+        self.pending_written = True
+        if not done:
+            if not check:
+                self.store.lock(self.rotation_id, self.host)
+            self.note(new_run=True, step="validate", clear_error=True, details={
+                "owner": self.owner.label, "mode": "propagate", "password_source": "store",
+                "store": self.secret_store.where, "decision": why, "resumed_from_stale_lock": stale is not None})
+        self.log(self.mode, "%s (run %s)" % (why, self.rotation_id))
+        if not done:
+            self.hook("validate")
+
+    def propagate_only(self):
+        """Steps of ``mode: propagate`` after the preflight: propagate, verify, done (no rollback)."""
+        try:
+            if self.working_password != self.pending:
+                raise StepFailed("%s does not use the current password of %s (it uses the %s one): propagating it would "
+                                 "break the dependants. Nothing was changed."
+                                 % (self.owner.label, self.secret_store.where, self.working or "unknown"))
+            self.propagate()
+            self.verify("verify", self.pending, self.current)
+        except StepFailed as err:
+            self.failed_step = self.step
+            self.note(status="failed", error={"step": self.step, "msg": "%s" % err})
+            raise
+        self.begin("promote")
+        self.note(step="promote", status="completed", clear_error=True)
+        self.log("completed", "every dependant uses the current password of %s" % self.secret_store.where)
 
     def generate(self):
         try:
@@ -273,6 +338,7 @@ class Engine:
 
     def preflight(self):
         self.begin("preflight")
+        self.check_store()
         probe = self.s["probe"]
         candidates = self.candidates()
         working = -1
@@ -295,6 +361,7 @@ class Engine:
                 % (self.name, self.owner.label, ", ".join(label for label, _p in candidates),
                    ", or set rotation_reconcile=true to overwrite it" if self.owner.type != "dcs_instance" else ""))
         self.working = candidates[working][0] if working >= 0 else ""
+        self.working_password = candidates[working][1] if working >= 0 else None
         self.restore, self.restore_label = (candidates[working][1], candidates[working][0]) if working > 0 else (
             self.current, "current")
         problems, drs_plan, dts_plan = [], {}, {}
@@ -310,8 +377,10 @@ class Engine:
         if problems:
             raise StepFailed("Preflight of %s failed, nothing was changed: %s" % (self.name, " ".join(problems)))
         ignored, searched = self.discover() if self.s["discover_dependants"] else ([], "discovery off")
-        self.plan = ([{"key": "owner", "target": self.owner.label, "kind": self.owner.type, "action": "set",
-                       "outcome": "unchanged" if self.working == "pending" else "updated",
+        owner_ok = self.working == "pending" or (self.mode == "propagate" and self.working_password == self.pending)
+        self.plan = ([{"key": "owner", "target": self.owner.label, "kind": self.owner.type,
+                       "action": "probe" if self.mode == "propagate" else "set",
+                       "outcome": "unchanged" if owner_ok else ("refused" if self.mode == "propagate" else "updated"),
                        "status": "uses the %s password" % (self.working or "unknown")}]
                      + change_entries("drs", "propagate", drs_plan.get("results"))
                      + change_entries("dts", "propagate", dts_plan.get("results")))
@@ -322,6 +391,26 @@ class Engine:
         self.log("ok", "the owner uses the %s password; %d of %d target(s) to update; %s"
                  % (self.working or "unknown", todo, len(self.plan) - len(ignored), searched))
         self.hook("preflight")
+
+    def check_store(self):
+        """Refuse, before any write, to rotate an account that the cloud's own rotation manages."""
+        store = self.secret_store
+        if store.kind == "file" or self.mode == "propagate":
+            return
+        advice = ("Two rotators on one account break each other: let the cloud rotate it and run "
+                  "rotation_mode=propagate after each of its rotations (docs/secret-stores.md), or turn its rotation off.")
+        if store.exists and store.secret_type not in (None, "COMMON", "Generic"):
+            raise StepFailed("Preflight of %s failed, nothing was changed: %s is a %s secret that %s rotates itself. %s"
+                             % (self.name, store.where, store.secret_type, store.label, advice))
+        if store.kind == "csms":
+            try:
+                names = store.managed_by_cloud(self.owner.instance_id, self.owner.user or None)
+            except CollectionError as err:
+                raise StepFailed("Preflight of %s failed, nothing was changed: cannot list the CSMS secrets to make sure "
+                                 "no CSMS rotation manages %s: %s" % (self.name, self.owner.label, err))
+            if names:
+                raise StepFailed("Preflight of %s failed, nothing was changed: the CSMS rotated secret(s) %s already "
+                                 "rotate %s. %s" % (self.name, ", ".join(sorted(names)), self.owner.label, advice))
 
     def discover(self):
         """Stop unless every job using the account is a dependant or ignored; the ignored ones' entries."""
@@ -350,9 +439,8 @@ class Engine:
 
     # -- step 3: pending --
 
-    def write_secrets(self, document):
-        self.secret_file.write(document)
-        self.secrets = document
+    def write_secrets(self, operation, *args):
+        self.secrets = getattr(self.secret_store, operation)(*args)
         self.changed = True
 
     def pending_entry(self):
@@ -363,12 +451,9 @@ class Engine:
     def store_pending(self):
         self.begin("pending")
         if not self.pending_written:
-            self.write_secrets({"format": 1, "name": self.name, "current": self.current,
-                                "previous": self.previous or None,
-                                "pending": self.pending_entry(),
-                                "completed_rotation_id": self.secrets.get("completed_rotation_id")})
+            self.write_secrets("put_pending", self.name, self.current, self.previous, self.pending_entry())
             self.pending_written = True
-            self.log("stored", "the pending password is in %s" % self.secret_file.path)
+            self.log("stored", "the pending password is in %s" % self.secret_store.where)
         else:
             self.log("kept", "the pending password was already stored")
         self.note(step="pending")
@@ -402,8 +487,7 @@ class Engine:
                 rejections.append(outcome["code"])
             if self._policy_rejected(outcome) and not self.supplied:
                 self.pending, self.source = self.generate(), "regenerated"
-                document = dict(self.secrets, pending=self.pending_entry())
-                self.write_secrets(document)
+                self.write_secrets("put_pending", self.name, self.current, self.previous, self.pending_entry())
                 self.note(details={"password_source": "regenerated", "policy_rejections": rejections})
                 outcome = self._set()
         clean = [dict((k, v) for k, v in self.owner_entry("set", outcome).items() if v is not None)]
@@ -558,8 +642,7 @@ class Engine:
 
     def promote(self):
         self.begin("promote")
-        self.write_secrets({"format": 1, "name": self.name, "current": self.pending, "previous": self.restore,
-                            "pending": None, "completed_rotation_id": self.rotation_id, "completed_at": iso(utc_now())})
+        self.write_secrets("promote", self.name, self.rotation_id, self.pending, self.restore)
         self.hook("promote_secret")
         self.note(step="promote", status="completed", clear_error=True)
         self.log("completed", "the new password is current; the old one is kept as previous")
@@ -592,8 +675,13 @@ class Engine:
             raise StepFailed(
                 "Rotation %s of %s failed at the %s step (%s) and the rollback failed too (%s). Reconcile required: the "
                 "current, pending and previous passwords are in %s; re-running the same rotation resumes it with the "
-                "pending password." % (self.rotation_id, self.name, failed_step, message, err, self.secret_file.path))
+                "pending password." % (self.rotation_id, self.name, failed_step, message, err, self.secret_store.where))
         self.note(step="rollback", status="rolled_back")
+        if self.secret_store.kind != "file":  # the file keeps it; its record says it was rolled back
+            try:
+                self.write_secrets("drop_pending", self.rotation_id)
+            except StoreError as err:  # the next run would resume it: safe, and said here
+                self.log("kept", "the rolled-back pending password stays in %s: %s" % (self.secret_store.where, err))
         self.log("rolled back", "every target uses the %s password again (verified)" % self.restore_label)
         count = len(self.drs) + len(self.dts)
         raise StepFailed("Rotation %s of %s failed at the %s step: %s Rolled back: %s%s use the %s password again "
@@ -613,7 +701,7 @@ class Engine:
                 if (self.mode == "done" and self.record.get("status") == "in_progress"
                         and self.record.get("rotation_id") == self.rotation_id):
                     status = "completed"
-                elif failure and self.mode == "new" and not self.pending_written:
+                elif failure and ((self.mode == "new" and not self.pending_written) or self.mode == "propagate"):
                     status = "failed"
                 error = {"step": failing_step, "msg": failure} if failure and not self.failed_step else None
                 self.record = self.store.record(rotation_id=None if self.mode == "done" else self.rotation_id,

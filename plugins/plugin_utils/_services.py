@@ -24,7 +24,12 @@ from ansible_collections.credrotate.cloud.plugins.module_utils import _gaussdb_u
 from ansible_collections.credrotate.cloud.plugins.module_utils._dcs_api import DcsApi
 from ansible_collections.credrotate.cloud.plugins.module_utils._drs_api import DrsApi
 from ansible_collections.credrotate.cloud.plugins.module_utils._dts_api import DtsApi
-from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError, failure_result, redact_data
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import (
+    CollectionError,
+    ConfigError,
+    failure_result,
+    redact_data,
+)
 from ansible_collections.credrotate.cloud.plugins.module_utils._gaussdb_api import GaussDbApi
 from ansible_collections.credrotate.cloud.plugins.module_utils._ledger import open_ledger
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import (
@@ -130,6 +135,7 @@ class Services:
     def __init__(self, huaweicloud=None, alicloud=None):
         self.options = {HuaweiCloudModule: dict(huaweicloud or {}), AlibabaCloudModule: dict(alicloud or {})}
         self._transports = {}
+        self._clients = []
         self._lock = threading.Lock()
         self.secrets = set()
 
@@ -171,6 +177,27 @@ class Services:
         return {"failed": True, "changed": False, "msg": msg, "invalid": invalid,
                 "error": {"code": "InvalidParameter", "message": msg, "kind": "validation"}}
 
+    def api_client(self, cloud, factory=None):
+        """A client of ``cloud`` (``huaweicloud`` or ``alicloud``) with its options, for the secret stores.
+
+        ``factory(params, transport, retry)`` builds it (default: the cloud's client class). Raises
+        :class:`_errors.ConfigError` naming the broken options.
+        """
+        module_class = HuaweiCloudModule if cloud == "huaweicloud" else AlibabaCloudModule
+        shared = module_class.shared_spec
+        params = dict((k, v) for k, v in self.options[module_class].items() if k in shared)
+        validated = ArgumentSpecValidator(shared).validate(params)
+        self.secrets.update(v for v in validated._no_log_values if isinstance(v, str) and v)
+        if validated.error_messages:
+            raise ConfigError("InvalidParameter", "%s" % validated.errors.msg)
+        params = validated.validated_parameters
+        problems = value_problems(params, module_class.shared_rules, set())
+        if problems:
+            raise ConfigError("InvalidParameter", summary(problems, cloud))
+        client = (factory or module_class.client_class)(params, self._transport(params), retry_for(params))
+        self._clients.append(client)
+        return client
+
     def configured(self, cloud):
         """True when an access key for ``cloud`` (``huaweicloud`` or ``alicloud``) is set, as an option or in
         the environment the modules read."""
@@ -188,6 +215,8 @@ class Services:
             return self._transports[key]
 
     def close(self):
+        for client in self._clients:
+            self.secrets.update(v for v in getattr(client, "secrets", ()) if v)
         for transport in self._transports.values():
             transport.close()
         self._transports = {}
