@@ -8,9 +8,15 @@
 Documented in ``plugins/modules/rotate.py``. The arguments are checked against the same spec and
 :mod:`_validate` rules; then :class:`_engine.Engine` runs the eight steps and prints one line per
 step as it happens. The result carries the step log, the record and the summary, never a secret.
+
+Then, whatever the outcome (in check mode only built, never sent), :mod:`_events` makes the run's event:
+appended to ``events_file``, POSTed signed to ``webhook_url``; the result has it as ``event`` and where it
+went as ``events`` (``written``: the file, ``posted``: the HTTP status). An event that cannot be written or
+delivered is a warning; an unusable ``webhook_url`` is an input error found before anything is changed.
 """
 
 import os
+import time
 import traceback
 
 import yaml
@@ -25,6 +31,7 @@ from ansible_collections.credrotate.cloud.plugins.filter.unknown_variables impor
 from ansible_collections.credrotate.cloud.plugins.module_utils._rotate_spec import ARGUMENT_SPEC
 from ansible_collections.credrotate.cloud.plugins.module_utils._validate import structure_problems, summary
 from ansible_collections.credrotate.cloud.plugins.plugin_utils import _checks
+from ansible_collections.credrotate.cloud.plugins.plugin_utils import _events
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._engine import Engine
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._services import Services
 
@@ -32,6 +39,8 @@ display = Display()
 # A member of each action group: its module_defaults (group/credrotate.cloud.huaweicloud, ...) apply.
 # Variables the role itself sets (its registered result), not options of its argument spec.
 ROLE_OUTPUTS = ("rotation_result",)
+# The engine's attributes that hold a password once it ran (the redaction set of the result and the event).
+PASSWORD_ATTRIBUTES = ("pending", "current", "previous", "restore", "working_password")
 GROUP_MEMBERS = {"huaweicloud": "credrotate.cloud.drs_job_password", "alicloud": "credrotate.cloud.dts_job_password"}
 
 
@@ -76,19 +85,62 @@ class ActionModule(ActionBase):
         problems = [(u["name"], u["name"], u["msg"]) for u in unknown] + _checks.problems(settings, prefix)
         if problems:
             return dict(result, failed=True, invalid=[p[1] for p in problems], msg=summary(problems, label))
+        if settings.get("webhook_url"):
+            try:  # a webhook that can never be called is an input error: found before anything is changed
+                _events.check_url(settings["webhook_url"], name=prefix + "webhook_url")
+            except _events.EventError as err:
+                name = prefix + "webhook_url"
+                return dict(result, failed=True, invalid=[name], msg=summary([(name, name, "%s" % err)], label))
         settings["check_mode"] = bool(self._task.check_mode)
         host = (task_vars or {}).get("inventory_hostname") or settings["credential"]["name"]
         clouds = dict((cloud, dict(self._group_defaults(member), **settings[cloud]))
                       for cloud, member in GROUP_MEMBERS.items())
         services = Services(clouds["huaweicloud"], clouds["alicloud"])
+        webhook_secret = _events.webhook_secret(settings)
+        if webhook_secret:
+            secrets.add(webhook_secret)
         engine = Engine(settings, services, say=display.display, host=host)
-        outcome = engine.run()
-        secrets.update(services.secrets)
-        secrets.update(v for v in (engine.pending if hasattr(engine, "pending") else None,
-                                   getattr(engine, "current", None), getattr(engine, "previous", None),
-                                   getattr(engine, "restore", None)) if v)
+        started = time.time()
+        try:
+            outcome = engine.run()
+        except Exception as exc:  # a defect: still say that this credential failed, then report it as before
+            self._publish(settings, engine, services, secrets, webhook_secret, host, started, {
+                "failed": True, "changed": engine.changed, "rotation_id": engine.rotation_id, "mode": engine.mode,
+                "steps": engine.steps, "msg": "credrotate.cloud.rotate stopped on an unexpected %s (a bug)"
+                                              % type(exc).__name__})
+            raise
+        event, events, warnings = self._publish(settings, engine, services, secrets, webhook_secret, host, started,
+                                                outcome)
         result.update(outcome)
+        result["event"] = event
+        result["events"] = events
+        if warnings:
+            result["warnings"] = list(result.get("warnings") or []) + warnings
         return redact_data(result, secrets)
+
+    @staticmethod
+    def _publish(settings, engine, services, secrets, webhook_secret, host, started, outcome):
+        """The event of this run, appended to events_file and posted to webhook_url (never in check mode).
+
+        Returns ``(event, events, warnings)``. The rotation is over: no problem here changes its outcome.
+        """
+        secrets.update(services.secrets)
+        stored = getattr(engine, "secrets", None)
+        stored = stored if isinstance(stored, dict) else {}
+        pending = stored.get("pending") if isinstance(stored.get("pending"), dict) else {}
+        found = [getattr(engine, name, None) for name in PASSWORD_ATTRIBUTES] + [
+            stored.get("current"), stored.get("previous"), pending.get("password")]
+        secrets.update(v for v in found if isinstance(v, str) and v)
+        try:
+            event = _events.event_for(settings, outcome, host, started, time.time(), secrets=secrets,
+                                      plan=engine.plan if settings["check_mode"] else None)
+            events, warnings = _events.publish(settings, event, secret=webhook_secret)
+        except Exception as exc:  # a defect in the events: the rotation's own result stands
+            display.vvv(traceback.format_exc())
+            return None, {"written": None, "posted": None}, [
+                "The event of %s was not published: an unexpected %s (a bug)" % (settings["credential"]["name"],
+                                                                                 type(exc).__name__)]
+        return event, events, warnings
 
     def _group_defaults(self, action):
         """The module_defaults a module of the collection's action groups would get in this task."""
