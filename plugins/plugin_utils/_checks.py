@@ -12,6 +12,11 @@ names. No message shows a value that could be a secret.
 """
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._validate import bounds_problem, format_problem
+from ansible_collections.credrotate.cloud.plugins.plugin_utils._stores import (
+    default_secret_name,
+    id_problem,
+    secret_name_problem,
+)
 
 # option -> its bounds in _validate.BOUNDS
 NUMBERS = {
@@ -93,6 +98,23 @@ def problems(settings, prefix=""):
             add("discover_ignore", path, "%s%s must be a DRS or DTS job id (a string, or a dict with job_id and reason)"
                 % (prefix, path))
     fmt("rotation_id", "rotation_id", settings.get("rotation_id"), "text")
+    store = settings.get("store") or "file"
+    if store != "file":
+        if settings.get("rotation_id") not in (None, "") and id_problem(settings["rotation_id"]):
+            add("rotation_id", "rotation_id", "rotation_id %s" % id_problem(settings["rotation_id"]))
+        secret = settings.get("store_secret")
+        if secret not in (None, "") and secret_name_problem(store, secret):
+            add("store_secret", "store_secret", "%s must be a %s secret name: %s"
+                % (name("store_secret"), store.upper(), secret_name_problem(store, secret)))
+        elif secret in (None, "") and secret_name_problem(store, default_secret_name(credential["name"])):
+            add("store_secret", "store_secret", "%s is required: credrotate-<credential name> is not a usable %s secret "
+                "name" % (name("store_secret"), store.upper()))
+    elif settings.get("store_secret") not in (None, ""):
+        add("store_secret", "store_secret", "%s is for rotation_store csms or kms, not file" % name("store_secret"))
+    if settings.get("mode") == "propagate":
+        if settings.get("new_password"):
+            add("new_password", "new_password", "%s must not be set with %s=propagate (the store's current password "
+                "is propagated)" % (name("new_password"), name("mode")))
     fmt("state_dir", "state_dir", settings.get("state_dir"), "path")
     for option, kind in sorted(NUMBERS.items()):
         add(option, option, bounds_problem(name(option), settings.get(option), kind))
