@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -214,8 +215,10 @@ def test_csms_rotation_notification_brings_the_dependants_to_the_new_password(em
     assert book.post(smn_notification(csms_event(SECRET), message_id=message_id)) == 200
     assert role.wait_for(lambda: len(summaries(rot)) == 2, timeout=180), book.output()[-4000:]
     assert re.search(r"nothing to do: \w+ smn-%s has completed" % message_id, book.flat_output()), book.output()[-3000:]
-    assert book.post(smn_notification(csms_event(SECRET))) == 200
+    long_id = secrets.token_hex(32)  # 64 characters: the rotation id becomes smn-<its SHA-1>
+    assert book.post(smn_notification(csms_event(SECRET), message_id=long_id)) == 200
     assert role.wait_for(lambda: len(summaries(rot)) == 3, timeout=180), book.output()[-4000:]
+    assert rot.record()["rotation_id"] == "smn-" + hashlib.sha1(long_id.encode()).hexdigest()
     assert [row["status"] for row in summaries(rot)] == ["ok", "ok", "ok"]
     assert playbook_runs(rot) == len(refused) + 4
     assert rot.writes(since) == [], "the jobs already held the current password, yet something was written"
