@@ -250,16 +250,28 @@ class CsmsStore(_CloudStore):
 
     def _promote(self, rotation_id):
         stage = CSMS_PREFIX + rotation_id
-        new = self.api.show_stage(self.secret, stage).get("version_id")
-        old = self.layout.get("current")
+        staged = {}
+        for version in self.api.list_versions(self.secret):
+            for name in version.get("version_stages") or ():
+                staged[name] = version.get("id")
+        new, old = staged.get(stage), staged.get(_csms_api.SYSCURRENT)
+        others = sorted(name for name, vid in staged.items()
+                        if name.startswith(CSMS_PREFIX) and name != stage and vid != old)
+        if not new or others:  # another rotation started meanwhile (two jobs at once): promote neither
+            raise StoreError("the %s %s: not promoted, the owner and the dependants keep rotation %s's password; "
+                             "re-run when the other rotation has finished"
+                             % (self.where, "holds another pending rotation (%s)" % ", ".join(others) if others
+                                else "has lost the pending version of rotation %s" % rotation_id, rotation_id))
         if old != new:
             self.api.update_stage(self.secret, _csms_api.SYSCURRENT, new)
             if old:
                 self.api.update_stage(self.secret, _csms_api.SYSPREVIOUS, old)
-        for rid in sorted(self.layout.get("ours") or {}):  # the stages of earlier rotations
-            if rid != rotation_id:
-                self._delete_stage(CSMS_PREFIX + rid)
+        for name in sorted(staged):  # the stages of earlier rotations
+            if name.startswith(CSMS_PREFIX) and name != stage:
+                self._delete_stage(name)
         self.layout = {"current": new, "previous": old, "pending": None, "ours": {rotation_id: new}}
+        self.layout["ours"].update((name[len(CSMS_PREFIX):], vid) for name, vid in staged.items()
+                                   if name.startswith(CSMS_PREFIX) and vid == new)
 
     def _drop_pending(self, rotation_id):
         self._delete_stage(CSMS_PREFIX + rotation_id)
@@ -346,10 +358,15 @@ class KmsStore(_CloudStore):
         self.layout["pending"] = version
 
     def _promote(self, rotation_id):
-        new = self.layout.get("pending")
-        if not new or _rotation_of(new) != rotation_id:
-            raise StoreError("the %s holds no pending version of rotation %s" % (self.where, rotation_id))
-        old = self.layout.get("current")
+        staged = {}
+        for version in self.api.list_version_ids(self.secret):
+            for name in version.get("VersionStages") or ():
+                staged[name] = version.get("VersionId")
+        new, old = staged.get(KMS_PENDING), staged.get(_kms_api.ACS_CURRENT)
+        if not new or _rotation_of(new) != rotation_id:  # another rotation took the stage (two jobs at once)
+            raise StoreError("the %s does not hold rotation %s as its pending version (%s): not promoted, the owner "
+                             "and the dependants keep its password; re-run when the other rotation has finished"
+                             % (self.where, rotation_id, "it holds %s" % new if new else "none is pending"))
         if old != new:
             self.api.update_version_stage(self.secret, _kms_api.ACS_CURRENT, move_to_version=new, remove_from_version=old)
             if old:  # where ACSPrevious is now (moving ACSCurrent may have moved it already)
