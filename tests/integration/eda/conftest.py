@@ -150,7 +150,7 @@ class Rulebook:
         self.log = None
         self.proc = None
 
-    def start(self, timeout=120):
+    def start(self, timeout=240):
         """Start it and wait (bounded) until the webhook accepts connections."""
         self.log = open(str(self.log_path), "w+")
         self.proc = subprocess.Popen(self.command, cwd=REPO, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -173,7 +173,7 @@ class Rulebook:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         kind = body.get("type", "Notification") if isinstance(body, dict) else "Notification"
         response = requests.post("http://127.0.0.1:%d/%s" % (self.port, self.path if path is None else path),
-                                 data=data, timeout=30,
+                                 data=data, timeout=60,
                                  headers={"Content-Type": "application/json; charset=UTF-8",
                                           "X-SMN-MESSAGE-TYPE": str(kind)})
         return response.status_code
