@@ -54,10 +54,10 @@ def test_a_cancelled_awx_job_is_finished_by_the_next_job_from_the_cloud_store(em
     emu = emulator_factory(fixtures, real=True)
     rot = ROLE.Rotation(emu, tmp_path, names)
     old = names["current"]
-    hosts = {"orders": {"rotation_credential": ROLE.orders_credential(names), "rotation_current_password": old,
-                        "rotation_store": kind}}
+    hosts = {"orders": {"rotation_credential": ROLE.orders_credential(names), "rotation_current_password": old}}
     credentials = [("huaweicloud.yml", HUAWEI_AKSK), ("alicloud.yml", ALIBABA)]
-    answers = job_template_vars(emu, rotation_hosts="orders", rotation_id="")
+    # the survey's "Secret store" question chooses the store for the job
+    answers = job_template_vars(emu, rotation_hosts="orders", rotation_id="", rotation_store=kind)
 
     # Job 1: cancelled while the DTS write (slowed down to 8 s) is in flight, after the DRS jobs took the password.
     rot.fault(kind="latency", delay=8, match={"service": "dts", "write": True}, count=1)
