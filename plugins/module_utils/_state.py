@@ -43,6 +43,8 @@ HISTORY_LIMIT = 20
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 FINAL_STATUSES = ("completed", "rolled_back", "failed")
 STATUSES = ("in_progress",) + FINAL_STATUSES
+# top-level fields written by the fleet's schedule (_schedule.suspend_fields, resume_fields), kept across rotations
+KEPT_FIELDS = ("suspended", "resumed_at", "resumed_by")
 TARGET_FIELDS = ("target", "kind", "outcome", "status", "request_id", "error_code", "error_msg")
 
 
@@ -241,7 +243,7 @@ class StateStore(object):
         return record, lock, state
 
     def record(self, rotation_id=None, step=None, status=None, targets=None, request_ids=None, error=None,
-               clear_error=False, details=None, new_run=False, check_mode=False):
+               clear_error=False, details=None, new_run=False, check_mode=False, fields=None):
         """Merge into the record and write it atomically. Returns ``(changed, record)``."""
         # check mode creates nothing, not even the directory
         guard = _nothing() if check_mode and not os.path.isdir(self.state_dir) else self.guard()
@@ -252,11 +254,14 @@ class StateStore(object):
             if rotation_id and record.get("rotation_id") != rotation_id:
                 if record.get("rotation_id"):
                     record.setdefault("history", []).append(dict(
-                        (k, record.get(k)) for k in ("rotation_id", "status", "started_at", "finished_at")))
+                        (k, record.get(k)) for k in ("rotation_id", "status", "started_at", "finished_at", "error")))
                     record["history"] = record["history"][-HISTORY_LIMIT:]
                 fresh = self.empty_record()
                 for keep in ("history", "events", "lock"):
                     fresh[keep] = record.get(keep) or fresh[keep]
+                for keep in KEPT_FIELDS:  # the fleet's marks outlive a rotation (see _schedule)
+                    if keep in record:
+                        fresh[keep] = record[keep]
                 record = fresh
                 record["rotation_id"] = rotation_id
                 record["status"] = "in_progress"
@@ -284,6 +289,10 @@ class StateStore(object):
                 record["error"] = error
             if details:
                 record.setdefault("details", {}).update(details)
+            for key, value in (fields or {}).items():
+                if key not in KEPT_FIELDS:
+                    raise StateError("%s is not a field the record keeps (known: %s)" % (key, ", ".join(KEPT_FIELDS)))
+                record[key] = value
             if record == before:
                 return False, record
             record["updated_at"] = iso(now)
@@ -347,8 +356,35 @@ def run_action(params, check_mode=False):
                             % (p["name"], store.describe_holder(lock)))
         record, remaining = store.read()[:2]
         return dict(changed=changed, lock=remaining, record=record, warnings=warnings)
+    if p["action"] == "resume":
+        return _resume(store, p, check_mode)
     changed, record = store.record(
         rotation_id=p["rotation_id"], step=p["step"], status=p["status"], targets=p["targets"],
         request_ids=p["request_ids"], error=p["error"], clear_error=p["clear_error"], details=p["details"],
         new_run=p["new_run"], check_mode=check_mode)
     return dict(changed=changed, record=record, lock=record.get("lock"), warnings=warnings)
+
+
+def _resume(store, p, check_mode):
+    """``action: resume``: lift a credential's suspension (docs/fleet.md); unchanged when it is not suspended."""
+    # imported here: _schedule imports nothing from this module, but keep the state module light to load
+    from ansible_collections.credrotate.cloud.plugins.module_utils import _schedule
+
+    record = store.read()[0]
+    if not record:
+        return dict(changed=False, record=record, lock=None, warnings=["%s has no record: nothing to resume" % p["name"]])
+    now = utc_now()
+    held = _schedule.suspension(record, _schedule.DEFAULT_SUSPEND_AFTER if p.get("suspend_after") is None
+                                else p["suspend_after"], now)
+    if held is None and not record.get("suspended") and not _schedule.consecutive_failures(record)[0]:
+        return dict(changed=False, record=record, lock=record.get("lock"), warnings=[])
+    fields = _schedule.resume_fields(now, by=p.get("owner"))
+    changed, record = store.record(fields=fields, check_mode=check_mode)
+    if changed and not check_mode:
+        with store.guard():
+            current = store._load_record()
+            current.setdefault("events", []).append({"at": iso(now), "event": "resumed", "suspended": held})
+            current["events"] = current["events"][-HISTORY_LIMIT:]
+            store._write_atomic(store.record_path, current)
+            record = current
+    return dict(changed=changed, record=record, lock=record.get("lock"), warnings=[])

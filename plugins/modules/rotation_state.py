@@ -53,8 +53,10 @@ options:
     description:
       - V(lock) takes the lock (or confirms this process holds it); V(unlock) releases it when this process
         holds it (or when O(force=true)); V(record) merges into the record; V(read) returns the record and the lock.
+      - V(resume) lifts the suspension of a credential that failed O(suspend_after) rotations in a row (the role's
+        C(rotation_suspend_after)), so that the next scheduled run rotates it again with fresh attempts.
     type: str
-    choices: [lock, unlock, record, read]
+    choices: [lock, unlock, record, read, resume]
     default: read
   rotation_id:
     description:
@@ -69,6 +71,12 @@ options:
     description: With O(action=unlock), remove a lock held by another process (only when you know it is gone).
     type: bool
     default: false
+  suspend_after:
+    description:
+      - With O(action=resume), the number of consecutive failures that suspends the credential (the role's
+        C(rotation_suspend_after)), 0 to 100. Used to tell whether a record without a suspension marker is suspended.
+    type: int
+    default: 3
   step:
     description: With O(action=record), a step that has completed; it is appended with a timestamp.
     type: str
@@ -178,6 +186,13 @@ EXAMPLES = r"""
     action: unlock
     rotation_id: "2026-05-01"
     owner: orders-replication
+
+- name: Resume a credential that was suspended after repeated failures
+  credrotate.cloud.rotation_state:
+    state_dir: /tmp/credrotate-example-state
+    name: orders-replication
+    action: resume
+    owner: "{{ lookup('ansible.builtin.env', 'USER') }}"
 """
 
 RETURN = r"""
@@ -247,14 +262,15 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._state import run
 
 def main():
     module = guarded_module(
-        rules={"name": "credential_name", "rotation_id": "text"},
+        rules={"name": "credential_name", "rotation_id": "text", "suspend_after": "suspend_after"},
         argument_spec=dict(
             state_dir=dict(type="path", required=True),
             name=dict(type="str", required=True),
-            action=dict(type="str", default="read", choices=["lock", "unlock", "record", "read"]),
+            action=dict(type="str", default="read", choices=["lock", "unlock", "record", "read", "resume"]),
             rotation_id=dict(type="str"),
             owner=dict(type="str", default=""),
             force=dict(type="bool", default=False),
+            suspend_after=dict(type="int", default=3),
             step=dict(type="str"),
             status=dict(type="str", choices=["in_progress", "completed", "rolled_back", "failed"]),
             new_run=dict(type="bool", default=False),

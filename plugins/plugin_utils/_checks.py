@@ -11,6 +11,7 @@ option by its path; ``prefix`` (``rotation_`` from the role) makes the paths the
 names. No message shows a value that could be a secret.
 """
 
+from ansible_collections.credrotate.cloud.plugins.module_utils import _schedule
 from ansible_collections.credrotate.cloud.plugins.module_utils._validate import bounds_problem, format_problem
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._stores import (
     default_secret_name,
@@ -111,6 +112,12 @@ def problems(settings, prefix=""):
                 "name" % (name("store_secret"), store.upper()))
     elif settings.get("store_secret") not in (None, ""):
         add("store_secret", "store_secret", "%s is for rotation_store csms or kms, not file" % name("store_secret"))
+    for option, parse in (("max_age", _schedule.parse_age), ("window", _schedule.parse_window)):
+        if settings.get(option) not in (None, "", {}):
+            try:
+                parse(settings[option], option=name(option))
+            except _schedule.ScheduleError as err:
+                add(option, option, "%s" % err)
     if settings.get("mode") == "propagate":
         if settings.get("new_password"):
             add("new_password", "new_password", "%s must not be set with %s=propagate (the store's current password "

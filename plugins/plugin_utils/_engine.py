@@ -24,6 +24,7 @@ import time
 
 from ansible_collections.credrotate.cloud.plugins.lookup.password import generate
 from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
+from ansible_collections.credrotate.cloud.plugins.module_utils import _schedule
 from ansible_collections.credrotate.cloud.plugins.module_utils._policy import check as policy_violations
 from ansible_collections.credrotate.cloud.plugins.module_utils._resume import decide
 from ansible_collections.credrotate.cloud.plugins.module_utils._state import (
@@ -152,7 +153,7 @@ class Engine:
         try:
             self.validate()
             self.resume()
-            if self.mode != "done":
+            if self.mode not in ("done", "skip"):
                 self.preflight()
                 if self.s["check_mode"]:
                     pass
@@ -208,6 +209,10 @@ class Engine:
         pending = self.secrets.get("pending") or {}
         if self.s.get("mode") == "propagate":
             return self.resume_propagate(pending, stale)
+        if self.s.get("max_age") or self.s.get("window") or self.s.get("suspend_after"):
+            schedule = self.scheduled(pending)
+            if schedule["action"] != "rotate":
+                return self.skip(schedule)
         self.decision = decide(pending.get("rotation_id") or "", self.secrets.get("completed_rotation_id") or "",
                                self.s.get("rotation_id") or "", self.record, generated_id())
         self.mode, self.rotation_id = self.decision["mode"], self.decision["id"]
@@ -259,6 +264,23 @@ class Engine:
             ("; a stale lock %s taken over" % ("would be" if check else "was")) if stale else ""))
         if self.mode != "done":
             self.hook("validate")
+
+    def scheduled(self, pending):
+        """The fleet's decision (:func:`_schedule.decide`): rotate, or skip (not due, outside the window, suspended)."""
+        settings = {"max_age": self.s.get("max_age"), "window": self.s.get("window"), "force": self.s.get("force"),
+                    "suspend_after": self.s.get("suspend_after"), "pending_id": pending.get("rotation_id")}
+        try:
+            return _schedule.decide(self.record, settings, utc_now(), completed_at=self.secrets.get("completed_at"))
+        except _schedule.ScheduleError as err:
+            raise StepFailed("%s" % err)
+
+    def skip(self, schedule):
+        """Nothing is written: the record, the store and every target stay as they are."""
+        self.mode, self.rotation_id = "skip", self.record.get("rotation_id")
+        self.skipped = SKIPS[schedule["action"]]
+        self.schedule = schedule
+        self.decision = {"mode": "skip", "id": self.rotation_id, "why": schedule["why"]}
+        self.log("skipped", schedule["why"])
 
     def owner_fields(self):
         """What a JSON store value says besides the password: the owner's user, host and port."""
@@ -704,16 +726,33 @@ class Engine:
                 elif failure and ((self.mode == "new" and not self.pending_written) or self.mode == "propagate"):
                     status = "failed"
                 error = {"step": failing_step, "msg": failure} if failure and not self.failed_step else None
-                self.record = self.store.record(rotation_id=None if self.mode == "done" else self.rotation_id,
-                                                step=None if self.mode == "done" else "report", status=status,
-                                                error=error)[1]
+                quiet = self.mode in ("done", "skip")
+                self.record = self.store.record(rotation_id=None if quiet else self.rotation_id,
+                                                step=None if quiet else "report", status=status, error=error)[1]
+                self.suspend_if_due()
         finally:
             if self.locked or check:
                 self.store.unlock(self.rotation_id, self.host, check_mode=check)
             if self.locked and self.record:
                 self.record = self.store.read()[0] or self.record
 
+    def suspend_if_due(self):
+        """After a failed or rolled-back rotation: suspend the credential when it has failed too often in a row."""
+        if self.mode == "skip" or self.record.get("status") not in ("failed", "rolled_back"):
+            return
+        try:
+            fields = _schedule.suspend_fields(self.record, self.s.get("suspend_after") or 0, utc_now())
+        except _schedule.ScheduleError:
+            return
+        if fields:
+            self.record = self.store.record(fields=fields)[1]
+            held = fields["suspended"]
+            self.say("%s: %-9s suspended after %d failures: later runs skip it until it is resumed (%s)"
+                     % (self.name, "report", held["failures"], _schedule.RESUME_HINT))
+
     def result(self, failure):
+        if self.mode == "skip":
+            return self.skip_result(failure)
         note = "nothing to do: " + self.decision.get("why", "") if self.mode == "done" else ""
         out = {"changed": self.changed, "rotation_id": self.rotation_id, "mode": self.mode,
                "decision": self.decision.get("why"), "steps": self.steps}
@@ -731,6 +770,22 @@ class Engine:
         return out
 
 
+    def skip_result(self, failure):
+        why = self.decision["why"]
+        out = {"changed": False, "rotation_id": self.rotation_id, "mode": "skip", "decision": why, "steps": self.steps,
+               "skipped": self.skipped, "summary": ["%s: SKIPPED (%s) - %s" % (self.name, self.skipped, why)]}
+        for key in ("age", "due_at", "next_opening"):
+            if self.schedule.get(key) is not None:
+                out[key] = self.schedule[key]
+        if self.skipped == "suspended":
+            out["suspended"] = self.schedule.get("suspension")
+            failure = failure or "%s is %s; %s." % (self.name, why, _schedule.RESUME_HINT)
+        if failure:
+            out.update(failed=True, msg=failure)
+        return out
+
+
+SKIPS = {"skip_not_due": "not_due", "skip_window": "window", "skip_suspended": "suspended"}
 AUTH_CODES = frozenset(("DRS.KE0002", "DTS-070010", "1045"))
 AUTH_WORDS = ("access denied", "password", "authenticat", "login failed")
 
