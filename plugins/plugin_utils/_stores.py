@@ -43,6 +43,7 @@ No password leaves this module except in :meth:`read`'s document; every value re
 given to ``add_secret`` (the run's redaction set) first, and errors name the secret, never a value.
 """
 
+import datetime
 import json
 import os
 
@@ -213,8 +214,9 @@ class CsmsStore(_CloudStore):
             self.exists, self.layout, self.document = False, {}, {}
             return {}
         self.exists, self.secret_type = True, meta.get("secret_type")
-        staged = {}
+        staged, created = {}, {}
         for version in self.api.list_versions(self.secret):
+            created[version.get("id")] = version.get("create_time")
             for stage in version.get("version_stages") or ():
                 staged[stage] = version.get("id")
         current, previous = staged.get(_csms_api.SYSCURRENT), staged.get(_csms_api.SYSPREVIOUS)
@@ -227,7 +229,8 @@ class CsmsStore(_CloudStore):
         self.layout = {"current": current, "previous": previous, "pending": pending[0] if pending else None,
                        "ours": ours}
         document = {"current": self._value(current), "previous": self._value(previous),
-                    "completed_rotation_id": completed[0] if completed else None}
+                    "completed_rotation_id": completed[0] if completed else None,
+                    "completed_at": _epoch_ms(created.get(current))}
         if pending:
             document["pending"] = {"rotation_id": pending[0][0], "password": self._value(pending[0][1]),
                                    "source": "stored"}
@@ -318,8 +321,9 @@ class KmsStore(_CloudStore):
             self.exists, self.layout, self.document = False, {}, {}
             return {}
         self.exists, self.secret_type = True, meta.get("SecretType")
-        staged = {}
+        staged, created = {}, {}
         for version in self.api.list_version_ids(self.secret):
+            created[version.get("VersionId")] = version.get("CreateTime")
             for stage in version.get("VersionStages") or ():
                 staged[stage] = version.get("VersionId")
         current, previous = staged.get(_kms_api.ACS_CURRENT), staged.get(_kms_api.ACS_PREVIOUS)
@@ -328,7 +332,8 @@ class KmsStore(_CloudStore):
             pending = None
         self.layout = {"current": current, "previous": previous, "pending": pending}
         document = {"current": self._value(current), "previous": self._value(previous),
-                    "completed_rotation_id": _rotation_of(current) if current else None}
+                    "completed_rotation_id": _rotation_of(current) if current else None,
+                    "completed_at": created.get(current) if isinstance(created.get(current), str) else None}
         if pending:
             document["pending"] = {"rotation_id": _rotation_of(pending), "password": self._value(pending),
                                    "source": "stored"}
@@ -383,6 +388,14 @@ class KmsStore(_CloudStore):
         if pending and _rotation_of(pending) == rotation_id:
             self.api.update_version_stage(self.secret, KMS_PENDING, remove_from_version=pending)
         self.layout["pending"] = None
+
+
+def _epoch_ms(value):
+    """An ISO time of CSMS's epoch milliseconds (None when absent or not a number)."""
+    try:
+        return iso(datetime.datetime.fromtimestamp(int(value) / 1000.0, datetime.timezone.utc))
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def _rotation_of(version_id):

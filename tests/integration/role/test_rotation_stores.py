@@ -237,3 +237,17 @@ def test_propagate_refuses_while_a_rotation_is_pending(rotation):
     run = rot.run(_hosts(rot, "kms", current=False, rotation_mode="propagate"))
     assert run.rc != 0 and "is unfinished" in run.text()
     assert rot.writes(since) == []
+
+
+def test_a_fresh_job_knows_the_age_from_the_store(rotation, tmp_path):
+    """rotation_max_age with a cloud store: a job with an empty state directory (no record) still knows the last
+    rotation's time from the secret's current version, and skips a credential rotated moments ago: zero writes."""
+    rot = rotation()
+    first = rot.run(_hosts(rot, "kms"))
+    assert first.rc == 0, first.text()[-4000:]
+    rot.state_dir = str(tmp_path / "fresh-job-state")
+    since = rot.last_seq()
+    run = rot.run(_hosts(rot, "kms", current=False, rotation_max_age="30d"))
+    assert run.rc == 0, run.text()[-4000:]
+    assert "SKIPPED (not_due)" in run.text()
+    assert rot.writes(since) == []
