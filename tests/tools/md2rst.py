@@ -51,6 +51,9 @@ PAGES = {
     "docs/security.md": "security",
     "docs/troubleshooting.md": "troubleshooting",
     "docs/awx/README.md": "awx",
+    "docs/secret-stores.md": "secret_stores",
+    "docs/fleet.md": "fleet",
+    "docs/eda.md": "eda",
 }
 # Heading levels 1..6 -> the RST underline character (level 1 also gets an overline).
 UNDERLINES = "==-^~\""
