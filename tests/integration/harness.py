@@ -6,10 +6,18 @@ runs the venv's ``ansible-playbook`` with ``-vvvv --diff`` by default, and retur
 (after ``no_log`` censoring), collected by the ``result_dump`` callback in ``callback_plugins``.
 ``assert_no_secrets(run, emu, *canaries)`` greps all of it, and the emulator's journal and state
 summary, for the canary values.
+
+Every :class:`Run` also holds the ``[WARNING]`` and ``[DEPRECATION WARNING]`` lines Ansible printed
+(``run.warnings``) and records them in :data:`WARNINGS`, the log that ``tests/integration/conftest.py``
+drains after each test: a warning the test does not declare with ``@pytest.mark.allow_warnings(r"regex")``
+fails it. ``record_output(process, command, stdout, stderr)`` records the output of an Ansible run that
+does not go through :class:`Run`.
 """
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 
@@ -25,12 +33,99 @@ HW_AK, HW_SK = "HPUA1EXAMPLEAK000001", "exampleSecretKey0123456789abcdefghijABCD
 ALI_AK, ALI_SK = "LTAI5tEXAMPLEAKID0001", "exampleAccessKeySecret0001"
 
 
+# A line Ansible's Display prints for a warning or a deprecation (ansible-core 2.19: always at the start
+# of a line, on stderr; in an ansible-runner stdout artifact it may carry colour codes and a CR).
+_WARNING_START = re.compile(r"^\[(?:DEPRECATION )?WARNING\]: ")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Ansible prints this once before the first deprecation of a run: noise next to the deprecation itself.
+_DEPRECATION_HINT = "[WARNING]: Deprecation warnings can be disabled by setting"
+
+
+def find_warnings(*texts):
+    """The warnings in ``texts`` (each an output stream), in order: the ``[WARNING]: ...`` or
+    ``[DEPRECATION WARNING]: ...`` line, with the ``Origin: file:line:col`` line that follows it
+    when there is one."""
+    found = []
+    for text in texts:
+        lines = [_ANSI.sub("", line).rstrip("\r") for line in (text or "").splitlines()]
+        for index, line in enumerate(lines):
+            if not _WARNING_START.match(line):
+                continue
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            found.append(line + ("\n" + following if following.startswith("Origin: ") else ""))
+    if any(w.startswith("[DEPRECATION WARNING]") for w in found):
+        found = [w for w in found if not w.startswith(_DEPRECATION_HINT)]
+    return found
+
+
+def describe_command(command):
+    """``command`` (argv list or string) for a failure message, without the values of ``-a``/``-e``
+    (ad-hoc module arguments and extra vars may hold passwords; ``-e @file`` is kept)."""
+    if isinstance(command, (list, tuple)):
+        argv = [str(arg) for arg in command]
+    else:
+        try:
+            argv = shlex.split(str(command or "?"))
+        except ValueError:
+            argv = str(command).split()
+    shown = [os.path.basename(argv[0]) if argv else "?"]
+    for previous, arg in zip(argv, argv[1:]):
+        if previous in ("-a", "--args", "-e", "--extra-vars") and not arg.startswith("@"):
+            shown.append("<%s value hidden>" % previous)
+        else:
+            shown.append(shlex.quote(arg))
+    text = " ".join(shown)
+    return text if len(text) <= 400 else text[:400] + " ..."
+
+
+class WarningLog:
+    """The warnings the Ansible runs of the current test printed, each as ``(warning, command)``.
+
+    Each output is recorded once however many times it is offered (``key``: the process object, compared
+    by identity, or a file path), so a run seen both by :class:`Run` and by conftest's ``subprocess.run``
+    watcher counts once.
+    """
+
+    def __init__(self):
+        self._seen = {}
+        self._pending = []
+
+    def record(self, key, command, *texts):
+        """Record the warnings of one run's output ``texts``; returns them."""
+        if key in self._seen:
+            return self._seen[key]
+        warnings = find_warnings(*texts)
+        self._seen[key] = warnings
+        self._pending.extend((warning, describe_command(command)) for warning in warnings)
+        return warnings
+
+    def pending(self):
+        """Every ``(warning, command)`` recorded since the last drain, left in place."""
+        return list(self._pending)
+
+    def drain(self):
+        """Every ``(warning, command)`` recorded since the last drain."""
+        pending, self._pending = self._pending, []
+        self._seen = {}
+        return pending
+
+
+WARNINGS = WarningLog()
+
+
+def record_output(key, command, stdout, stderr=""):
+    """Record in :data:`WARNINGS` the warnings of an Ansible run that did not go through :class:`Run`."""
+    return WARNINGS.record(key, command, stdout, stderr)
+
+
 class Run:
     def __init__(self, proc, results):
         self.rc = proc.returncode
         self.stdout = proc.stdout
         self.stderr = proc.stderr
         self.results = results
+        # Every [WARNING] / [DEPRECATION WARNING] this run printed (also recorded in WARNINGS).
+        self.warnings = WARNINGS.record(proc, getattr(proc, "args", None), proc.stdout, proc.stderr)
 
     def result(self, task):
         """The last result of the task named ``task``."""
