@@ -255,6 +255,10 @@ def test_throttling_and_read_errors_survived(tmp_path, dcs_emulator):
 
 
 @pytest.mark.real_backend
+# The injected 500 after the change applied is the case the module warns about (the answer was an error, the
+# probe proves the change applied); the test asserts that warning in the result too.
+@pytest.mark.allow_warnings(r"^\[WARNING\]: The password change of DCS instance \S+ answered APIGW\.0601, but AUTH "
+                            r"with new_password works: the change applied")
 def test_lost_response_after_the_write_is_probed_not_resent(tmp_path, dcs_emulator):
     """Real redis: a 500 after the change applied; one write only, the AUTH probe confirms it, the task succeeds."""
     emu = dcs_emulator(real=True)
