@@ -57,6 +57,7 @@ def state_file_suffixes():
     ledger = read("plugins/module_utils/_ledger.py")
     suffixes = set(re.findall(r'self\.name \+ "(\.[a-z]+)"', engine))
     suffixes.update(re.findall(r'\bname \+ "(\.[a-z]+)"', state))
+    suffixes.update(re.findall(r'\bname \+ "(\.[a-z]+)"', read("plugins/plugin_utils/_stores.py")))
     ledger_suffixes = [s for s in suffixes if s == ".ledger"]
     assert ledger_suffixes, "the engine no longer names <name>.ledger: update this test"
     suffixes.update(".ledger" + s for s in re.findall(r'self\.path \+ "(\.[a-z]+)"', ledger))
