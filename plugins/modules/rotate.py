@@ -339,7 +339,9 @@ rotation_id:
   returned: always
   type: str
 mode:
-  description: V(new), V(resume), V(done) (nothing to do) or V(conflict) (another rotation is unfinished).
+  description:
+    - V(new), V(resume), V(done) (nothing to do), V(conflict) (another rotation is unfinished), V(propagate)
+      (O(mode=propagate)) or V(skip) (not due, outside the window, or suspended; see RV(skipped)).
   returned: always
   type: str
 decision:
@@ -365,6 +367,34 @@ plan:
   returned: in check mode
   type: list
   elements: str
+skipped:
+  description: Why nothing was done - V(not_due) (O(max_age)), V(window) (O(window)) or V(suspended).
+  returned: when the credential was skipped
+  type: str
+suspended:
+  description:
+    - The suspension (C(at), C(failures), C(last_error), C(rotation_id)) of a credential that failed O(suspend_after)
+      times in a row. A suspended credential is skipped and the task fails until an operator resumes it with
+      M(credrotate.cloud.rotation_state) C(action=resume).
+  returned: when the credential is suspended
+  type: dict
+due_at:
+  description: When the credential is due (with O(max_age)).
+  returned: when the credential was skipped and is not due
+  type: str
+event:
+  description:
+    - The event of this outcome (no secret) - C(version), C(type), C(id), C(outcome) (V(completed), V(rolled_back),
+      V(failed), V(suspended), V(skipped_not_due), V(skipped), V(nothing_to_do) or V(planned)), C(credential),
+      C(host), C(rotation_id), C(mode), C(steps), C(targets), C(request_ids), C(started), C(finished), C(seconds),
+      C(error) and more; see docs/fleet.md.
+  returned: always
+  type: dict
+events:
+  description: Where the event went - C(written) (the O(events_file) or V(null)), C(posted) (the webhook's HTTP
+    status or V(null)).
+  returned: always
+  type: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
