@@ -279,7 +279,7 @@ class Runner(object):
         return {"rc": proc.returncode, "wall": wall, "output": proc.stdout, "hosts": hosts,
                 "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)}
 
-    def rotation(self, drs_k, dts_k, latency=0.0, checkout=REPO, noop=True, discover=True):
+    def rotation(self, drs_k, dts_k, latency=0.0, checkout=REPO, noop=True, discover=True, store=None):
         """One rotation of the bench credential on a fresh estate, and the no-op play on its inventory.
 
         ``discover=False`` turns the dependant discovery off (it is on by default), to measure its cost.
@@ -288,13 +288,19 @@ class Runner(object):
         doc = inventory(self.emu.url, state_dir, drs_k, dts_k)
         if not discover:
             doc["credentials"]["hosts"][CREDENTIAL]["rotation_discover_dependants"] = False
+        if store:
+            doc["credentials"]["hosts"][CREDENTIAL]["rotation_store"] = store
         self.emu.reset(drs_k, dts_k, latency)
         out = {"drs": drs_k, "dts": dts_k, "latency": latency}
         if noop:
             out["noop"] = self.playbook(os.path.join(HERE, "playbooks", "noop.yml"), checkout, doc)
         run = self.playbook(os.path.join(checkout, "playbooks", "rotate.yml"), checkout, doc)
         out.update(run)
-        out["journal"] = journal_figures(self.emu.journal(), latency)
+        entries = self.emu.journal()
+        out["journal"] = journal_figures(entries, latency)
+        store_entries = [e for e in entries if e.get("service") in ("csms", "kms")]
+        out["store_calls"] = len(store_entries)
+        out["store_writes"] = sum(1 for e in store_entries if e.get("write"))
         host = run["hosts"].get(CREDENTIAL) or {}
         out["tasks"] = host.get("ok", 0) + host.get("failed", 0)
         out["skipped"] = host.get("skipped", 0)
@@ -446,6 +452,9 @@ def main(argv=None):
                         "the new engine (default: this repository's working tree)")
     parser.add_argument("--discovery-ks", default="100,1000", help="K values of DRS+DTS runs repeated with the "
                         "discovery off, to print what discovery costs (default 100,1000; empty: none)")
+    parser.add_argument("--stores", default="csms,kms", help="cloud stores to compare with the secret file on the same "
+                        "K DRS + K DTS rotation (issue 11; default csms,kms; '' skips)")
+    parser.add_argument("--store-k", type=int, default=10, help="K of the store runs (default 10)")
     parser.add_argument("--no-old", action="store_true", help="skip the old role")
     parser.add_argument("--no-latency", action="store_true", help="skip the latency runs")
     parser.add_argument("--no-uri", action="store_true", help="skip the uri loop baseline")
@@ -480,11 +489,11 @@ def main(argv=None):
         warm["label"] = "warm-up"
         failure = warm
 
-    def rotate(label, drs_k, dts_k, latency=0.0, old=False, discover=True):
+    def rotate(label, drs_k, dts_k, latency=0.0, old=False, discover=True, store=None):
         nonlocal failure
         runs = []
         for _n in range(1 if old or max(drs_k, dts_k) > 100 else repeat):
-            run = runner.rotation(drs_k, dts_k, latency, old or checkout, discover=discover)
+            run = runner.rotation(drs_k, dts_k, latency, old or checkout, discover=discover, store=store)
             runs.append(run)
             if run["rc"] != 0:
                 break
@@ -523,6 +532,13 @@ def main(argv=None):
         discovery = {}
         for k in parse_ks(args.discovery_ks) if not failure else ():
             discovery[k] = (rotate("d+d K=%d disc" % k, k, k), rotate("d+d K=%d nodisc" % k, k, k, discover=False))
+            if failure:
+                break
+        stores = {}
+        for store in [s for s in args.stores.split(",") if s] if not failure else ():
+            if not stores:
+                stores["file"] = rotate("d+d K=%d file" % args.store_k, args.store_k, args.store_k)
+            stores[store] = rotate("d+d K=%d %s" % (args.store_k, store), args.store_k, args.store_k, store=store)
             if failure:
                 break
         latency = {}
@@ -659,6 +675,20 @@ def main(argv=None):
                 k, calls, ", ".join("%s +%d" % kv for kv in sorted(acts.items())),
                 on["wall"] - on["noop"]["wall"], off["wall"] - off["noop"]["wall"],
                 (on["wall"] - on["noop"]["wall"]) / max(off["wall"] - off["noop"]["wall"], 0.01), on["cpu"], off["cpu"]))
+    if stores:
+        print()
+        print("secret stores (issue 11): the same K=%d DRS + K=%d DTS rotation with the passwords in a cloud secret"
+              % (args.store_k, args.store_k))
+        base = stores["file"]
+        for store, run in sorted(stores.items()):
+            if store == "file":
+                continue
+            print("  %-5s +%d calls (%d to the store: %d reads, %d writes); %d calls in all vs %d with the file; "
+                  "own time %.2f s vs %.2f s (x%.2f)" % (
+                      store, run["journal"]["calls"] - base["journal"]["calls"], run["store_calls"],
+                      run["store_calls"] - run["store_writes"], run["store_writes"], run["journal"]["calls"],
+                      base["journal"]["calls"], run["wall"] - run["noop"]["wall"], base["wall"] - base["noop"]["wall"],
+                      (run["wall"] - run["noop"]["wall"]) / max(base["wall"] - base["noop"]["wall"], 0.01)))
     if not args.keep:
         shutil.rmtree(workdir, ignore_errors=True)
     else:
