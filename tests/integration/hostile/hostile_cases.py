@@ -273,6 +273,8 @@ class Kind(object):
 
     required = False
     secret = None  # the role of the canary a hostile value of this kind may carry
+    context = {}  # other role variables the case sets (rotation_store for the cloud store rules)
+    rule = None  # words of the rule the refusal must state (then it must not show the value either)
 
     def branches(self, valid):
         raise NotImplementedError
@@ -1055,6 +1057,83 @@ class RoleTypo(Typo):
             lambda k: k.isidentifier() and k not in self.known)
 
 
+# In every hostile value of the cloud store cases (its characters are valid ones): a refusal message holding it
+# shows the value. Not a secret, so not TAG (ansible-core may print such a variable at -vvvv).
+STORE_MARK = "Sv%s" % uuid.uuid4().hex[:6]
+STORE_RULES = {
+    "csms": "1 to 64 letters, digits, '_' or '-'",
+    "kms": "1 to 192 letters, digits or _ / + = . @ -",
+    "file": "is for rotation_store csms or kms",
+}
+
+
+class StoreSecret(Kind):
+    """rotation_store_secret with rotation_store ``store``: the provider's secret name rule (CSMS
+    ``^[a-zA-Z0-9_-]{1,64}$``, KMS ``^[A-Za-z0-9_/+=.@-]{1,192}$``, docs/secret-stores.md); with the file store
+    no name is accepted. Refused before any request, the message names the variable and the rule, not the value.
+    ``only``: the categories to draw from (a case pinned to the values that tell the rules apart)."""
+
+    def __init__(self, store, only=()):
+        self.store, self.only = store, only
+        self.context, self.rule = {"rotation_store": store}, STORE_RULES[store]
+
+    def branches(self, valid):
+        base = "orders-" + STORE_MARK
+        if self.store == "file":
+            return [_named("with the file store", st.sampled_from([base, "credrotate-" + base]))]
+        pairs = [(c, _category(c, base)) for c in ("huge", "control", "percent", "unicode", "space")]
+        if self.store == "csms":
+            pairs += [
+                ("too long", st.integers(65, 90).map(lambda n: (base + "x" * 90)[:n])),
+                ("a KMS character", _insert(base, (".", "/", "+", "=", "@"))),  # a valid KMS name
+                ("path", _category("path", base)),
+                ("dots", _category("dots", base)),
+            ]
+        else:
+            pairs += [
+                ("too long", st.integers(193, 230).map(lambda n: (base + "x" * 230)[:n])),
+                ("backslash", _category("backslash", base)),
+                ("punctuation", _insert(base, ("!", "#", "*", ":", ";", ",", "~", "&", "'", "\"", "<", ">"))),
+            ]
+        return [_named(c, strategy) for c, strategy in pairs if not self.only or c in self.only]
+
+
+class CloudStoreId(Kind):
+    """rotation_id with rotation_store ``store`` (csms or kms): 1 to 48 letters, digits, '_' or '-', since it names
+    the secret's pending version (a CSMS stage credrotate-<id>, a KMS VersionId <id>[.<n>]); with the file store any
+    text of 1 to 255 characters. ``only`` as for :class:`StoreSecret`."""
+
+    rule = "1 to 48 letters, digits, '_' or '-'"
+
+    def __init__(self, store, only=()):
+        self.store, self.only, self.context = store, only, {"rotation_store": store}
+
+    def branches(self, valid):
+        base = "r-" + STORE_MARK
+        pairs = [
+            ("too long", st.integers(49, 70).map(lambda n: (base + "7" * 70)[:n])),  # valid text, not an id
+            ("punctuation", _insert(base, (".", "/", ":", "@", "+", "=", "%", "#", "~", "!", ",", ";", "*", "'", "\\",
+                                           "$", "&", "(", "<"))),
+            ("a version suffix", st.sampled_from([base + ".2", base + ".1", "%s.%s" % (base, base)])),
+        ] + [(c, _category(c, base)) for c in ("space", "unicode", "control", "huge", "path", "percent")]
+        return [_named(c, strategy) for c, strategy in pairs if not self.only or c in self.only]
+
+
+# Cases of the cloud store rules that need another variable set besides their own (Kind.context), drawn in every
+# role batch besides one case per variable (ROLE_OPTIONS' own rotation_store_secret case is the CSMS one). The
+# pinned ones always draw a value that is valid by the other rule (free text, a KMS name) or names a KMS version.
+ROLE_STORE_CASES = (
+    ("rotation_store_secret", StoreSecret("kms")),
+    ("rotation_store_secret", StoreSecret("file")),
+    ("rotation_store_secret", StoreSecret("csms", only=("a KMS character",))),
+    ("rotation_store_secret", StoreSecret("kms", only=("too long",))),
+    ("rotation_id", CloudStoreId("csms")),
+    ("rotation_id", CloudStoreId("kms")),
+    ("rotation_id", CloudStoreId("csms", only=("too long",))),
+    ("rotation_id", CloudStoreId("kms", only=("a version suffix", "too long"))),
+)
+
+
 ROLE_OPTIONS = {
     "rotation_credential": DictOption(required=True),
     "rotation_credential.name": Id("credential_name", required=True),
@@ -1080,6 +1159,9 @@ ROLE_OPTIONS = {
     "rotation_id": Id("text"),
     "rotation_state_dir": StateDir(),
     "rotation_vault_secret": Opaque("vault_secret"),
+    "rotation_store": RoleChoice(["file", "csms", "kms"]),
+    "rotation_store_secret": StoreSecret("csms"),
+    "rotation_store_format": RoleChoice(["password", "json"]),
     "rotation_cloud": RoleChoice(["huaweicloud", "otc"]),
     "rotation_probe": RoleChoice(["always", "never"]),
     "rotation_probe_timeout": Int(1, 600),
@@ -1152,7 +1234,7 @@ def role_baseline(state_dir, endpoint_url):
 
 @st.composite
 def role_case(draw, label, kind, state_dir, endpoint_url):
-    args = role_baseline(state_dir, endpoint_url)
+    args = dict(role_baseline(state_dir, endpoint_url), **kind.context)
     node, key, path = _place(args, label, lambda n: draw(st.integers(0, n)), lambda: draw(kind.key()))
     valid = node[key] if isinstance(node, list) else node.get(key)
     branches = kind.branches(valid)
@@ -1160,17 +1242,23 @@ def role_case(draw, label, kind, state_dir, endpoint_url):
         # an empty value means "not set" for an optional variable (AWX injects empty variables; the role
         # reads them with default(omit, true)): not hostile, it would start a rotation
         branches = [b.filter(lambda cv: not (isinstance(cv[1], (str, list, dict)) and not cv[1])) for b in branches]
-    offset = zlib.crc32(("rotation %s" % label).encode("utf-8")) % len(branches)
+    # (the store cases of one variable differ)
+    context = " %r" % (sorted(kind.context.items()) + list(getattr(kind, "only", ()))) if kind.context else ""
+    offset = zlib.crc32(("rotation %s%s" % (label, context)).encode("utf-8")) % len(branches)
     category, value = draw(branches[(draw(st.integers(0, len(branches) - 1)) + offset) % len(branches)])
     _replace(node, key, value)
-    return Case("rotation", label, category, path, args, value)
+    item = Case("rotation", label, category, path, args, value)
+    item.rule = kind.rule
+    return item
 
 
 def role_batch_strategy(state_dir, endpoint_url):
-    """One hostile case for every variable of the role (the paths of state_dir and the emulator are fixed
-    per test, so that a case is a complete inventory host)."""
+    """One hostile case for every variable of the role, and one for each of ``ROLE_STORE_CASES`` (the paths of
+    state_dir and the emulator are fixed per test, so that a case is a complete inventory host)."""
     table = role_options()
-    return st.tuples(*[role_case(label, table[label], state_dir, endpoint_url) for label in sorted(table)]).map(list)
+    cases = [role_case(label, table[label], state_dir, endpoint_url) for label in sorted(table)]
+    cases += [role_case(label, kind, state_dir, endpoint_url) for label, kind in ROLE_STORE_CASES]
+    return st.tuples(*cases).map(list)
 
 
 def role_explicit(label, value, state_dir, endpoint_url, category="explicit", index=0, key=None):
@@ -1214,6 +1302,11 @@ def role_case_problem(item, records):
         body = msg[msg.index(ROLE_INVALID):]
         if item.path not in body and "(see invalid)" not in body:
             return "the message does not name %s: %s" % (item.path, shown)
+        rule = getattr(item, "rule", None)
+        if rule and rule not in body:
+            return "the message does not state the rule (%s): %s" % (rule, shown)
+        if rule and isinstance(item.value, str) and (STORE_MARK in msg or (len(item.value) >= 4 and item.value in msg)):
+            return "the message shows the refused value: %s" % shown
         return None
     if not any(m in msg for m in CORE_MESSAGES + ("Supported parameters include",)):
         return "failed, but not as invalid input: %s" % shown
