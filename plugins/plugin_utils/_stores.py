@@ -71,7 +71,7 @@ def default_secret_name(name):
 
 def id_problem(rotation_id):
     """Why ``rotation_id`` cannot name a cloud store's version or stage, or None."""
-    text = "%s" % (rotation_id or "")
+    text = "%s" % ("" if rotation_id is None else rotation_id,)
     if not 1 <= len(text) <= ID_MAX or any(not (c.isascii() and (c.isalnum() or c in "_-")) for c in text):
         return "must be %s with a cloud store (it names the secret's pending version)" % ID_RULE
     return None
@@ -163,7 +163,13 @@ class _CloudStore:
         self.layout = {}  # role -> version id: current, previous, pending
 
     def _fail(self, doing, err):
-        return StoreError("%s of the %s failed: %s" % (doing, self.where, err))
+        return StoreError("%s the %s failed: %s" % (doing, self.where, err))
+
+    def _secret(self, password):
+        """A password parsed out of a value joins the redaction set too (the whole value already has)."""
+        if isinstance(password, str) and password:
+            self.api._register(password)
+        return password
 
     def value(self, version):
         raise NotImplementedError
@@ -240,7 +246,8 @@ class CsmsStore(_CloudStore):
     def _value(self, version_id):
         if not version_id:
             return None
-        return self.codec.parse(self.api.show_version(self.secret, version_id=version_id).get("secret_string"))
+        return self._secret(self.codec.parse(
+            self.api.show_version(self.secret, version_id=version_id).get("secret_string")))
 
     def _put_pending(self, current, entry):
         if not self.exists:
@@ -265,13 +272,15 @@ class CsmsStore(_CloudStore):
                              "re-run when the other rotation has finished"
                              % (self.where, "holds another pending rotation (%s)" % ", ".join(others) if others
                                 else "has lost the pending version of rotation %s" % rotation_id, rotation_id))
-        if old != new:
-            self.api.update_stage(self.secret, _csms_api.SYSCURRENT, new)
-            if old:
-                self.api.update_stage(self.secret, _csms_api.SYSPREVIOUS, old)
-        for name in sorted(staged):  # the stages of earlier rotations
+        # In this order, so that a run that stops between two calls never leaves an earlier rotation looking
+        # pending (its stage would mark a version that is no longer current): earlier stages, previous, current.
+        for name in sorted(staged):
             if name.startswith(CSMS_PREFIX) and name != stage:
                 self._delete_stage(name)
+        if old != new:
+            if old:
+                self.api.update_stage(self.secret, _csms_api.SYSPREVIOUS, old)
+            self.api.update_stage(self.secret, _csms_api.SYSCURRENT, new)
         self.layout = {"current": new, "previous": old, "pending": None, "ours": {rotation_id: new}}
         self.layout["ours"].update((name[len(CSMS_PREFIX):], vid) for name, vid in staged.items()
                                    if name.startswith(CSMS_PREFIX) and vid == new)
@@ -343,7 +352,8 @@ class KmsStore(_CloudStore):
     def _value(self, version_id):
         if not version_id:
             return None
-        return self.codec.parse(self.api.get_secret_value(self.secret, version_id=version_id).get("SecretData"))
+        return self._secret(self.codec.parse(
+            self.api.get_secret_value(self.secret, version_id=version_id).get("SecretData")))
 
     def _put_pending(self, current, entry):
         if not self.exists:
@@ -358,8 +368,19 @@ class KmsStore(_CloudStore):
         pending = self.layout.get("pending")
         if pending and _rotation_of(pending) == version:  # regenerated: a version of its own, same rotation
             version = "%s.%d" % (version, _generation(pending) + 1)
-        self.api.put_secret_value(self.secret, self.codec.render(entry["password"]), version,
-                                  version_stages=[KMS_PENDING])
+        value = self.codec.render(entry["password"])
+        try:
+            self.api.put_secret_value(self.secret, value, version, version_stages=[KMS_PENDING])
+        except CollectionError as err:
+            if not _kms_api.is_version_conflict(err):
+                raise
+            # a rolled-back attempt of this rotation id left its (unstaged) version: the next free <id>.<n>
+            taken = set(v.get("VersionId") for v in self.api.list_version_ids(self.secret, include_deprecated=True))
+            number = 2
+            while "%s.%d" % (entry["rotation_id"], number) in taken:
+                number += 1
+            version = "%s.%d" % (entry["rotation_id"], number)
+            self.api.put_secret_value(self.secret, value, version, version_stages=[KMS_PENDING])
         self.layout["pending"] = version
 
     def _promote(self, rotation_id):
@@ -373,13 +394,13 @@ class KmsStore(_CloudStore):
                              "and the dependants keep its password; re-run when the other rotation has finished"
                              % (self.where, rotation_id, "it holds %s" % new if new else "none is pending"))
         if old != new:
+            # previous first: a run that stops between the calls leaves it right whether or not KMS moves it
+            # along with ACSCurrent
+            holder = staged.get(_kms_api.ACS_PREVIOUS)
+            if old and holder != old:
+                self.api.update_version_stage(self.secret, _kms_api.ACS_PREVIOUS, move_to_version=old,
+                                              remove_from_version=holder)
             self.api.update_version_stage(self.secret, _kms_api.ACS_CURRENT, move_to_version=new, remove_from_version=old)
-            if old:  # where ACSPrevious is now (moving ACSCurrent may have moved it already)
-                holder = next((v.get("VersionId") for v in self.api.list_version_ids(self.secret)
-                               if _kms_api.ACS_PREVIOUS in (v.get("VersionStages") or ())), None)
-                if holder != old:
-                    self.api.update_version_stage(self.secret, _kms_api.ACS_PREVIOUS, move_to_version=old,
-                                                  remove_from_version=holder)
         self.api.update_version_stage(self.secret, KMS_PENDING, remove_from_version=new)
         self.layout = {"current": new, "previous": old, "pending": None}
 

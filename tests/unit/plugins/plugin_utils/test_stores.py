@@ -934,10 +934,7 @@ def test_a_new_rotation_after_a_dropped_one_completes(cloud, kind, via):
 
 @pytest.mark.parametrize("kind_", [
     "csms",
-    pytest.param("kms", marks=pytest.mark.xfail(strict=True, reason=(
-        "KMS: drop_pending only removes CRPending, the version <id> stays; a rotation retried under the same id "
-        "(decide(): 'new' after a rollback) puts another password under VersionId <id>: Rejected.ResourceExist, "
-        "StoreError. _put_pending should take the next free <id>.<n> on a version conflict"))),
+    "kms",
 ])
 def test_a_rolled_back_rotation_retried_under_its_own_id_stores_its_new_password(cloud, via, kind_):
     rotate(cloud, kind_, via, "r1", PW[1])
@@ -1036,31 +1033,14 @@ def crash_at(api, number, after):
         setattr(api, method, wrap(getattr(api, method)))
 
 
-RESURRECTED = ("CSMS: _promote moves SYSCURRENT (and SYSPREVIOUS) first and deletes the earlier rotation's "
-               "credrotate-<id> stage last; a run that stops in between leaves credrotate-r1 on a version that is not "
-               "SYSCURRENT, and the next read reports rotation r1 as pending with r1's old password (a run without "
-               "rotation_id resumes it and sets that password back; rotation_id=r2 conflicts). Fix: delete the earlier "
-               "stages first, then put SYSPREVIOUS on the old current version, then SYSCURRENT on the new one")
-STALE_PREVIOUS = ("KMS where moving ACSCurrent does not move ACSPrevious: _promote moves ACSCurrent first; a run that "
-                  "stops before the ACSPrevious move leaves the rotation complete (CRPending on the current version "
-                  "is ignored) with ACSPrevious on the password before the old one, and no later run repairs it. "
-                  "Fix: move ACSPrevious to the old current version first, then ACSCurrent, then remove CRPending")
-
-
 def promote_crash_cases():
-    """(kind, moves_previous, write number, after) for every write a promote makes; the known defects xfail."""
+    """(kind, moves_previous, write number, after) for every write a promote makes."""
     cases = []
     for kind_ in KINDS:
         for moves in (True, False):
             for number in (1, 2, 3):
                 for after in (False, True):
-                    step, reason = (number, after), None
-                    if kind_ == "csms" and step in ((1, True), (2, False), (2, True), (3, False)):
-                        reason = RESURRECTED
-                    if kind_ == "kms" and not moves and step in ((1, True), (2, False)):
-                        reason = STALE_PREVIOUS
-                    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-                    cases.append(pytest.param(kind_, moves, number, after, marks=marks, id="%s-%s-write%d-%s" % (
+                    cases.append(pytest.param(kind_, moves, number, after, id="%s-%s-write%d-%s" % (
                         kind_, "moves" if moves else "stays", number, "answer-lost" if after else "refused")))
     return cases
 
@@ -1091,7 +1071,6 @@ def test_a_promote_stopped_at_any_write_is_finished_by_the_next_run(via, kind_, 
 
 
 @pytest.mark.parametrize("moves_previous", [True, False], ids=["moves-previous", "previous-stays"])
-@pytest.mark.xfail(strict=True, reason=RESURRECTED)
 def test_csms_a_failed_cleanup_of_the_earlier_stage_does_not_resurrect_that_rotation(via, moves_previous):
     cloud = Cloud(moves_previous)
     rotate(cloud, "csms", via, "r1", PW[1])
@@ -1163,10 +1142,6 @@ def test_a_cloud_error_is_a_store_error_naming_the_secret_and_no_password(cloud,
         assert "********" in message
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "_CloudStore._fail formats '%s of the %s failed' after a phrase that already ends in a preposition: 'Storing the "
-    "pending password in of the KMS secret ...', 'Promoting the new password in of the ...', 'Removing the "
-    "rolled-back pending password from of the ...'. Fix: '%s the %s failed: %s' (then 'Reading the CSMS secret ...')"))
 def test_a_store_error_reads_as_a_sentence(cloud, kind):
     cloud.api(kind).fail("create_secret", code="Svc.Down", message="down")
     store = cloud.store(kind)
@@ -1223,10 +1198,6 @@ def test_open_store_wires_the_adapters_add_secret_to_the_services_secrets(kind):
     assert services.secrets == {"a-value-1"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "store_format json: the adapters register the whole JSON value, but the password parsed out of it is given to "
-    "no add_secret, although the module doc says every value read is; the action adds engine.secrets at the very end "
-    "only. Register the parsed password in CsmsStore._value/KmsStore._value (e.g. self.api._register(password))"))
 def test_a_password_read_from_a_json_value_reaches_add_secret(kind):
     cloud = Cloud()
     rotate(cloud, kind, "adapter", "r1", PW[1], fmt="json")
@@ -1346,9 +1317,6 @@ def test_the_rules_never_raise_on_other_types(value, store):
     assert secret_name_problem(store, value) is not None  # not a string: never a name
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "id_problem formats its argument with '%s' % (rotation_id or ''): a tuple of two raises TypeError ('not all "
-    "arguments converted') and a 1-tuple is read as its item. Format with '%s' % (rotation_id,) or refuse non-strings"))
 def test_id_problem_never_raises_on_a_tuple():
     assert id_problem(("r1",)) is not None
     assert id_problem(("r1", "r2")) is not None
@@ -1456,9 +1424,7 @@ def test_check_store_refuses_a_kms_secret_that_kms_rotates(monkeypatch, sim):
 
 @pytest.mark.parametrize("kind_", [
     "csms",
-    pytest.param("kms", marks=pytest.mark.xfail(strict=True, reason=(
-        "KMS: retrying a rolled-back rotation under its own id fails with StoreError Rejected.ResourceExist (see "
-        "test_a_rolled_back_rotation_retried_under_its_own_id_stores_its_new_password)"))),
+    "kms",
 ])
 def test_the_engine_retries_a_rolled_back_rotation_under_its_own_id(monkeypatch, sim, kind_):
     cloud = Cloud()
@@ -1475,10 +1441,6 @@ def test_the_engine_retries_a_rolled_back_rotation_under_its_own_id(monkeypatch,
     assert sim.world.password == cloud.store(kind_).read()["current"] != OLD
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "CSMS: a promote that fails deleting the earlier rotation's stage leaves credrotate-r1 on SYSPREVIOUS; the next "
-    "read reports r1 as pending, so re-running rotation r2 conflicts with 'Rotation r1 ... is unfinished' (and a run "
-    "without rotation_id would set r1's old password back)"))
 def test_the_engine_after_a_csms_promote_that_failed_to_clean_up(monkeypatch, sim):
     cloud = Cloud()
     cloud_engine(monkeypatch, cloud)
@@ -1497,10 +1459,6 @@ def test_the_engine_after_a_csms_promote_that_failed_to_clean_up(monkeypatch, si
     assert cloud.store("csms").read()["current"] == after_r2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "CSMS: after a promote that failed to delete the earlier rotation's stage, the engine's advice ('Re-run with "
-    "rotation_id=r1 (or without rotation_id)') resumes rotation r1 and sets its retired password back on the owner "
-    "and every dependant"))
 def test_the_engine_never_sets_a_retired_password_back_after_a_failed_csms_cleanup(monkeypatch, sim):
     cloud = Cloud()
     cloud_engine(monkeypatch, cloud)
