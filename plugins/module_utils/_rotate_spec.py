@@ -41,7 +41,7 @@ ARGUMENT_SPEC = dict(
     state_dir=dict(type="path", required=True),
     vault_secret=dict(type="str", no_log=True),
     store=dict(type="str", default="file", choices=["file", "csms", "kms"]),
-    store_secret=dict(type="str"),
+    store_secret=dict(type="str", no_log=False),
     store_format=dict(type="str", default="password", choices=["password", "json"]),
     mode=dict(type="str", default="rotate", choices=["rotate", "propagate"]),
     max_age=dict(type="str"),

@@ -769,7 +769,6 @@ class Engine:
             out.update(failed=True, msg=failure)
         return out
 
-
     def skip_result(self, failure):
         why = self.decision["why"]
         out = {"changed": False, "rotation_id": self.rotation_id, "mode": "skip", "decision": why, "steps": self.steps,

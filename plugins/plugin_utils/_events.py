@@ -166,8 +166,8 @@ def record_targets(record):
     for key in (["owner"] if "owner" in targets else []) + sorted(k for k in targets if k != "owner"):
         entry = targets[key] or {}
         actions = entry.get("actions") or {}
-        for action in [a for a in SUMMARY_ACTIONS if a in actions] + sorted(a for a in actions
-                                                                              if a not in SUMMARY_ACTIONS):
+        ordered = [a for a in SUMMARY_ACTIONS if a in actions] + sorted(a for a in actions if a not in SUMMARY_ACTIONS)
+        for action in ordered:
             out.append(_target(dict(entry, target=entry.get("target") or key), action, actions[action] or {}))
     return out
 

@@ -23,7 +23,10 @@ import psutil
 import pytest
 
 from harness import journal
-from test_awx_runner import ALIBABA, HUAWEI_AKSK, ROLE, AwxJob, clean_environ, inventory, job_template_vars  # noqa: F401 (a fixture)
+import test_awx_runner
+from test_awx_runner import ALIBABA, HUAWEI_AKSK, ROLE, AwxJob, inventory, job_template_vars
+
+clean_environ = test_awx_runner.clean_environ  # the fixture: a clean os.environ for ansible-runner
 
 pytestmark = [pytest.mark.integration, pytest.mark.real_backend]
 

@@ -41,8 +41,8 @@ def _role_helpers():
     """tests/integration/role/conftest.py under a name of its own: its estate and Rotation helpers."""
     name = "credrotate_role_helpers"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, os.path.join(REPO, "tests", "integration", "role",
-                                                                           "conftest.py"))
+        path = os.path.join(REPO, "tests", "integration", "role", "conftest.py")
+        spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
@@ -132,9 +132,8 @@ def test_csms_rotation_notification_brings_the_dependants_to_the_new_password(em
                       "rotation_store_secret": SECRET},
         "cache": {"rotation_credential": {"name": "cache", "owner": {"type": "dcs_instance", "instance_id": role.DCS}},
                   "rotation_current_password": names["dcs_password"]},
-        "reports": {"rotation_credential": {"name": "reports", "owner": {"type": "gaussdb_mysql_user",
-                                                                          "instance_id": role.GAUSS,
-                                                                          "user": names["report"]}},
+        "reports": {"rotation_credential": {"name": "reports", "owner": {
+            "type": "gaussdb_mysql_user", "instance_id": role.GAUSS, "user": names["report"]}},
                     "rotation_store": "csms", "rotation_store_secret": "app-reports"},
     }
     marker = tmp_path / "template-ran"

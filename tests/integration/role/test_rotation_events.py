@@ -178,8 +178,8 @@ def test_completed_rotations_send_one_signed_event_per_credential(rotation, rece
     again = rot.run(hosts)
     assert again.rc == 0, again.stdout[-4000:]
     repeated = read_events(events_path)[2:]
-    assert sorted((e["credential"], e["outcome"]) for e in repeated) == [("cache", "nothing_to_do"),
-                                                                       ("orders", "nothing_to_do")]
+    expected = [("cache", "nothing_to_do"), ("orders", "nothing_to_do")]
+    assert sorted((e["credential"], e["outcome"]) for e in repeated) == expected
     assert all(e["targets"] == [] for e in repeated) and len(receiver.requests) == 4
     assert_clean(rot, again, events_path, receiver, rot.names["current"], new_orders, new_cache, secret, TOKEN)
 
