@@ -145,7 +145,8 @@ def _watch_ansible_output():
     original_run, original_popen = subprocess.run, subprocess.Popen
 
     def run(*args, **kwargs):
-        done = original_run(*args, **kwargs)
+        check = kwargs.pop("check", False)
+        done = original_run(*args, check=check, **kwargs)
         stdout, stderr = _decoded(done.stdout), _decoded(done.stderr)
         if stdout or stderr:
             harness.WARNINGS.record(done, done.args, stdout, stderr)
@@ -169,7 +170,7 @@ def _take_warnings(item):
                              for mark in item.iter_markers(name=ALLOW_WARNINGS) for pattern in mark.args]
     unexpected = []
     for warning, command in harness.WARNINGS.drain():
-        hits = [index for index, (pattern, _) in enumerate(state["patterns"]) if pattern.search(warning)]
+        hits = [index for index, (pattern, _why) in enumerate(state["patterns"]) if pattern.search(warning)]
         state["matched"].update(hits)
         if not hits:
             unexpected.append((warning, command))
@@ -206,7 +207,7 @@ def pytest_runtest_call(item):
     try:
         result = yield
     except BaseException:
-        unexpected, _ = _take_warnings(item)
+        unexpected, _expected = _take_warnings(item)
         if unexpected:
             item.add_report_section("call", "unexpected Ansible warnings", warnings_message(unexpected))
         raise
@@ -228,6 +229,6 @@ def ansible_warnings(request):
     teardown, fails on an unexpected warning printed by a run made while fixtures were torn down."""
     _watch_runner()
     yield harness.WARNINGS
-    unexpected, _ = _take_warnings(request.node)
+    unexpected, _expected = _take_warnings(request.node)
     if unexpected:
         pytest.fail(warnings_message(unexpected), pytrace=False)

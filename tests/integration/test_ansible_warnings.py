@@ -40,8 +40,8 @@ def test_a_warning_of_a_harness_run_is_collected(tmp_path):
         run.warnings
     assert run.warnings[0].splitlines()[1].startswith("Origin: " + str(tmp_path / "playbook.yml"))
     pending = harness.WARNINGS.pending()
-    assert [w for w, _ in pending] == run.warnings
-    assert all(command.startswith("ansible-playbook -i localhost, ") for _, command in pending)
+    assert [warning for warning, _command in pending] == run.warnings
+    assert all(command.startswith("ansible-playbook -i localhost, ") for _warning, command in pending)
 
 
 def test_find_warnings_reads_colours_carriage_returns_and_origins_but_not_indented_text():
