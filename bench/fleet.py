@@ -34,7 +34,6 @@ import datetime
 import json
 import math
 import os
-import re
 import resource
 import secrets
 import shutil
@@ -564,8 +563,8 @@ class Bench(object):
                 no_secret.append(name)
         jobs = self.emu.check(users)
         actions = result["journal"]["actions"]
-        writes = dict((a, actions.get(a, 0)) for a in ("gaussdb ResetGaussMySqlDatabasePassword",
-                                                         "drs BatchResetPassword", "dts ModifyDtsJobPassword"))
+        names = ("gaussdb ResetGaussMySqlDatabasePassword", "drs BatchResetPassword", "dts ModifyDtsJobPassword")
+        writes = dict((a, actions.get(a, 0)) for a in names)
         hosts = result["tasks"]
         ran = [h for h, t in hosts.items() if t.get("ok", 0) >= 3 and not t.get("failed")]
         return {"statuses": statuses, "twice": twice, "no_secret": no_secret, "jobs": jobs, "writes": writes,
@@ -633,16 +632,16 @@ def profile_report(directory, credentials):
     table = stats.stats
 
     def cumulative(path_end, function):
-        return sum(v[3] for k, v in table.items() if k[2] == function and (path_end == "~" and k[0] == "~"
-                                                                          or k[0].endswith(path_end)))
+        return sum(v[3] for k, v in table.items()
+                   if k[2] == function and ((path_end == "~" and k[0] == "~") or k[0].endswith(path_end)))
 
     def calls(path_end, function):
-        return sum(v[1] for k, v in table.items() if k[2] == function and (path_end == "~" and k[0] == "~"
-                                                                          or k[0].endswith(path_end)))
+        return sum(v[1] for k, v in table.items()
+                   if k[2] == function and ((path_end == "~" and k[0] == "~") or k[0].endswith(path_end)))
 
     total = cumulative("executor/process/worker.py", "_run")
-    lines = ["%d worker processes, %.1f s in all (%.3f s per credential)" % (len(workers), total,
-                                                                           total / float(credentials))]
+    lines = ["%d worker processes, %.1f s in all (%.3f s per credential)"
+             % (len(workers), total, total / float(credentials))]
     for label, path_end, function in PROFILE_BUCKETS:
         value = cumulative(path_end, function)
         lines.append("  %-36s %6.1f s %5.1f%%  %6d calls (%.1f per credential)" % (
@@ -982,8 +981,8 @@ def report(args, rows, pings, scaling, cores, failure):
                       on["wall"] / max(off["wall"], 0.01)))
             extra = dict((a, c - off["journal"]["actions"].get(a, 0)) for a, c in on["journal"]["actions"].items()
                          if c != off["journal"]["actions"].get(a, 0))
-            print("  %-7s discovery adds %s" % ("", ", ".join("%s +%d" % (a.split(" ", 1)[1], c)
-                                                               for a, c in sorted(extra.items()))))
+            added = ", ".join("%s +%d" % (a.split(" ", 1)[1], c) for a, c in sorted(extra.items()))
+            print("  %-7s discovery adds %s" % ("", added))
     print()
     print("issue 12 targets (cores = %d):" % cores)
     for run in rows:
