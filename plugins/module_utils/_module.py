@@ -113,7 +113,7 @@ def _masked(spec, problems):
     """``spec`` with every option named by ``problems`` replaced by a catch-all (see :class:`_Guarded`)."""
     spec = dict(spec)
     for top, _path, _message in problems:
-        spec[top] = {"type": "raw"}
+        spec[top] = {"type": "raw", "no_log": False}  # the refused value is hidden already
     return spec
 
 

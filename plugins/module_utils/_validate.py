@@ -359,4 +359,4 @@ def summary(problems, module_name=None):
     shown = [message for _top, _path, message in problems[:SUMMARY_LIMIT]]
     more = len(problems) - len(shown)
     text = "; ".join(shown) + ("; and %d more (see invalid)" % more if more > 0 else "")
-    return "%s: %s%s Nothing was changed." % (what, text, "" if text.endswith("?") else ".")
+    return "%s: %s%s Nothing was changed." % (what, text, "" if text.endswith(("?", ".")) else ".")

@@ -123,6 +123,7 @@ def problems(settings, prefix=""):
             add("new_password", "new_password", "%s must not be set with %s=propagate (the store's current password "
                 "is propagated)" % (name("new_password"), name("mode")))
     fmt("state_dir", "state_dir", settings.get("state_dir"), "path")
+    fmt("events_file", "events_file", settings.get("events_file"), "path")
     for option, kind in sorted(NUMBERS.items()):
         add(option, option, bounds_problem(name(option), settings.get(option), kind))
     return out

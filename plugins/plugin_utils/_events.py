@@ -88,9 +88,9 @@ TOLERANCE = 300  # seconds a receiver accepts between the signed timestamp and i
 SECRET_WORDS = re.compile(r"pass(word|wd)?|secret|token|credential|private", re.I)
 # host: a DNS name or IPv4 address (dot-separated labels), or an IPv6 address in brackets; an optional port
 LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
-NETLOC = re.compile(r"^(?P<host>\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|%s(?:\.%s)*\.?)(?::(?P<port>[0-9]{1,5}))?$"
+NETLOC = re.compile(r"^(?P<host>\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|%s(?:\.%s)*\.?)(?::(?P<port>[0-9]{1,5}))?\Z"
                     % (LABEL, LABEL))
-PRINTABLE = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, no space
+PRINTABLE = re.compile(r"^[\x21-\x7e]+\Z")  # printable ASCII, no space
 
 
 class EventError(CollectionError):

@@ -44,7 +44,11 @@ def _doc_labels(options, prefix=""):
 
 
 # Modules this suite does not cover yet, and why (a module missing from both lists fails the test below).
-NOT_COVERED = {}
+NOT_COVERED = {
+    # reads local state records only (no cloud call, no secret option); its schedule options go through the same
+    # _schedule parsers as the role's, which ROLE_OPTIONS covers; its own hostile cases are still to be written
+    "rotation_report": "local, read-only; schedule parsers covered through the role",
+}
 # Modules covered through the role that calls them (hostile_cases.ROLE_OPTIONS, one inventory host per case).
 THROUGH_THE_ROLE = ("rotate",)
 
@@ -73,10 +77,7 @@ def test_every_role_variable_and_rotate_option_has_hostile_values(tmp_path):
     proc = subprocess.run([os.path.join(BIN, "ansible-doc"), "-t", "module", "--json", "credrotate.cloud.rotate"],
                           cwd=REPO, env=base_env(tmp_path), capture_output=True, text=True, check=True, timeout=300)
     documented = _doc_labels(json.loads(proc.stdout)["credrotate.cloud.rotate"]["doc"]["options"])
-    through_role = set(hc.ACTION_OPTION.get(v, v[len("rotation_"):]) if "." not in v.split("[")[0] else v
-                       for v in hc.role_documented_labels() if v not in hc.ROLE_ONLY)
-    through_role = set(label[len("rotation_"):] if label.startswith("rotation_credential") else label
-                       for label in through_role)
+    through_role = set(hc.action_label(v) for v in hc.role_documented_labels() if v not in hc.ROLE_ONLY)
     assert sorted(set(documented) - set(hc.ACTION_ONLY)) == sorted(through_role)
 
 
