@@ -132,9 +132,10 @@ def test_csms_rotation_notification_brings_the_dependants_to_the_new_password(em
                       "rotation_store_secret": SECRET},
         "cache": {"rotation_credential": {"name": "cache", "owner": {"type": "dcs_instance", "instance_id": role.DCS}},
                   "rotation_current_password": names["dcs_password"]},
-        "reports": {"rotation_credential": {"name": "reports", "owner": {
-            "type": "gaussdb_mysql_user", "instance_id": role.GAUSS, "user": names["report"]}},
-                    "rotation_store": "csms", "rotation_store_secret": "app-reports"},
+        "reports": {
+            "rotation_credential": {"name": "reports", "owner": {
+                "type": "gaussdb_mysql_user", "instance_id": role.GAUSS, "user": names["report"]}},
+            "rotation_store": "csms", "rotation_store_secret": "app-reports"},
     }
     marker = tmp_path / "template-ran"
     path = "smn-" + secrets.token_hex(12)

@@ -1227,7 +1227,9 @@ class WindowDays(Kind):
         day = st.sampled_from(DAY_WORDS)
         word = st.text(alphabet=string.ascii_lowercase + "_.", min_size=1, max_size=10).filter(
             lambda w: w not in DAY_WORDS)
-        listed = lambda strategy: strategy.map(lambda v: [v])  # noqa: E731
+
+        def listed(strategy):
+            return strategy.map(lambda v: [v])
         return [
             _named("not a day", st.one_of(
                 st.lists(word, min_size=1, max_size=3), st.tuples(day, word).map(list),
@@ -1258,7 +1260,9 @@ class WindowHours(Kind):
         sample = "01:00-05:00"
         hour, minute = st.integers(0, 23), st.integers(0, 59)
         bad_hour, bad_minute = st.integers(24, 99), st.integers(60, 99)
-        clock = lambda t: "%02d:%02d-%02d:%02d" % t  # noqa: E731
+
+        def clock(t):
+            return "%02d:%02d-%02d:%02d" % t
         return [
             _named("out of range", st.one_of(
                 st.tuples(bad_hour, minute, hour, minute), st.tuples(hour, bad_minute, hour, minute),
@@ -1633,8 +1637,8 @@ def role_case_problem(item, records):
             beyond = _beyond_excerpt(item.value, body)
             if beyond:
                 return "the message shows %s of the refused value: %s" % (beyond, shown)
-        elif rules and isinstance(item.value, str) and (STORE_MARK in msg or (len(item.value) >= 4
-                                                                               and item.value in msg)):
+        elif rules and isinstance(item.value, str) and (
+                STORE_MARK in msg or (len(item.value) >= 4 and item.value in msg)):
             return "the message shows the refused value: %s" % shown
         return None
     if not any(m in msg for m in CORE_MESSAGES + ("Supported parameters include",)):
