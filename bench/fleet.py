@@ -453,12 +453,15 @@ class Bench(object):
             self.running.append(proc)
         sampler = Sampler([p.pid for p, _o in procs])
         sampler.start()
-        walls = []
-        for proc, out in procs:
-            proc.wait()
-            walls.append(time.perf_counter() - started)
-            out.close()
-        wall = time.perf_counter() - started
+        ended = {}
+        while len(ended) < len(procs):
+            for proc, out in procs:
+                if proc.pid not in ended and proc.poll() is not None:
+                    ended[proc.pid] = time.perf_counter() - started
+                    out.close()
+            time.sleep(0.1)
+        walls = [ended[proc.pid] for proc, _out in procs]
+        wall = max(walls)
         sampler.stopped.set()
         sampler.join()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -771,7 +774,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog=".venv/bin/python bench/fleet.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=1000, help="credentials in the fleet (default 1000)")
-    parser.add_argument("--forks", default="5,50", help="ansible-playbook --forks of the one-job runs (default 5,50)")
+    parser.add_argument("--forks", default="5,50", help="ansible-playbook --forks of the one-job runs (default 5,50; "
+                        "empty: none, only the slice run)")
     parser.add_argument("--slices", type=int, default=4, help="slices of the ansible-runner run (default 4)")
     parser.add_argument("--slice-forks", type=int, default=5, help="forks of each slice job (default 5: AWX's default)")
     parser.add_argument("--skip-slices", action="store_true", help="no ansible-runner slice run")
@@ -811,6 +815,7 @@ def main(argv=None):
         return 0
 
     forks = parse_list(args.forks)
+    top = max(forks or [args.slice_forks])  # the scaling runs' forks, and where "both" adds its discovery-off run
     modes = {"on": [True], "off": [False], "both": [True], "full": [True, False]}[args.discovery]
     checkout = os.path.abspath(args.checkout)
     base.link_collection(checkout)
@@ -856,10 +861,12 @@ def main(argv=None):
             bench = Bench(args, workdir, emu, fleet)
             if n != args.count:
                 for discovery in (True, False):
-                    run = bench.rotation("N=%d f%d %s" % (n, max(forks), "disc" if discovery else "nodisc"),
-                                         max(forks), discovery=discovery)
+                    run = bench.rotation("N=%d f%d %s" % (n, top, "disc" if discovery else "nodisc"), top,
+                                         discovery=discovery)
                     scaling.append(run)
                     print(run_line(run))
+                    for line in detail_lines(run) + target_lines(run, None, cores):
+                        print(line)
                     sys.stdout.flush()
                 emu.stop()
                 continue
@@ -871,12 +878,15 @@ def main(argv=None):
                     pings[label] = bench.ping(label, f, slices)
                     print(run_line(pings[label]))
                     sys.stdout.flush()
-                extra = [False] if args.discovery == "both" and f == max(forks) and not slices else []
+                extra = [False] if args.discovery == "both" and f == top and not slices else []
                 for discovery in modes + extra:
                     run = bench.rotation("%s %s" % (label, "disc" if discovery else "nodisc"), f, slices, discovery)
                     run["config"] = label
                     rows.append(run)
                     print(run_line(run))
+                    # the details at once: a run that is killed later keeps what it measured
+                    for line in detail_lines(run) + target_lines(run, pings.get(label), cores):
+                        print(line)
                     sys.stdout.flush()
                     if run["rc"] != 0 and failure is None:
                         failure = run
@@ -884,6 +894,9 @@ def main(argv=None):
                 profiled = profile_run(bench, min(args.profile, n))
                 print("profiled rotation of %d credentials: rc %d, wall %.1f s" % (
                     profiled["hosts"], profiled["rc"], profiled["wall"]))
+                for line in profiled["profile"]:
+                    print("  " + line)
+                sys.stdout.flush()
     except KeyboardInterrupt:
         print("\ninterrupted%s: stopping the runs and the emulator, dropping the accounts" % (
             " by signal %d" % interrupted[0] if interrupted else ""))
@@ -955,10 +968,8 @@ def report(args, rows, pings, scaling, cores, failure):
     print()
     print("per rotation run: API calls by action, per-credential time (sum of the rotate action's steps), slowest")
     for run in rows:
-        print("  %-22s %s" % (run["label"], actions_text(run["journal"], run["hosts"])))
-        med = median_seconds(run)
-        print("  %-22s median credential %s s; slowest %s; memory sampler %.1f s CPU" % (
-            "", "%.1f" % med if med is not None else "-", slowest(run), run["sampler_cpu"]))
+        for line in detail_lines(run):
+            print(line)
     if failure is not None:
         print()
         print("note: %s ended with rc %d; the last lines of its output:" % (failure["label"], failure["rc"]))
@@ -966,7 +977,8 @@ def report(args, rows, pings, scaling, cores, failure):
     if scaling or len(set(r["discovery"] for r in rows)) > 1:
         print()
         print("discovery (rotation_discover_dependants; on by default): cost per credential by fleet size")
-        series = scaling + [r for r in rows if r["forks"] == max(parse_list(args.forks)) and not r["slices"]]
+        top = max(parse_list(args.forks) or [args.slice_forks])
+        series = scaling + [r for r in rows if r["forks"] == top and not r["slices"]]
         by_n = {}
         for run in series:
             by_n.setdefault(run["hosts"], {})[run["discovery"]] = run
@@ -986,29 +998,45 @@ def report(args, rows, pings, scaling, cores, failure):
     print()
     print("issue 12 targets (cores = %d):" % cores)
     for run in rows:
-        ping = pings.get(run["config"])
-        if ping is not None:
-            value = base.ratio(run["cpu"] / run["hosts"], ping["cpu"] / ping["hosts"])
-            print("  %-22s %-44s %6s  %s %-4g %-4s  %.3f s / %.3f s" % (
-                run["label"], TARGETS["cpu"][0], base.fmt(value), TARGETS["cpu"][1], TARGETS["cpu"][2],
-                _verdict("cpu", value), run["cpu"] / run["hosts"], ping["cpu"] / ping["hosts"]))
-        busy = (run["cpu"] + run["emu_cpu"]) / cores
-        value = base.ratio(run["wall"], busy)
-        judged = run["forks"] == 50 and not run["slices"]
-        db = run["db_cpu"] or 0.0
-        machine = run.get("machine_cpu")
-        detail = "wall %.1f s / ((ctl %.1f + emu %.1f) / %d)" % (run["wall"], run["cpu"], run["emu_cpu"], cores)
-        if machine is not None:
-            ours = run["cpu"] + run["emu_cpu"] + db
-            detail += "; the machine was busy %.0f%% of the run (%.1f of %.1f core-seconds), %.0f%% of it ours " \
-                      "(ctl + emu + mariadbd %.1f s), others %.1f s" % (
-                          100.0 * machine / max(run["wall"] * cores, 0.01), machine, run["wall"] * cores,
-                          100.0 * ours / max(machine, 0.01), ours, max(machine - ours, 0.0))
-        print("  %-22s %-44s %6s  %s %-4g %-4s  %s" % (
-            run["label"], TARGETS["wall"][0], base.fmt(value), TARGETS["wall"][1], TARGETS["wall"][2],
-            _verdict("wall", value) if judged else "info", detail))
-        for name, ok, detail in check_lines(run):
-            print("  %-22s %-44s %6s  %-12s %-4s  %s" % (run["label"], name, "", "", "PASS" if ok else "MISS", detail))
+        for line in target_lines(run, pings.get(run["config"]), cores):
+            print(line)
+
+
+def detail_lines(run):
+    """The calls by action and the per-credential times of one rotation run."""
+    med = median_seconds(run)
+    return ["  %-22s %s" % (run["label"], actions_text(run["journal"], run["hosts"])),
+            "  %-22s median credential %s s; slowest %s; memory sampler %.1f s CPU" % (
+                "", "%.1f" % med if med is not None else "-", slowest(run), run["sampler_cpu"])]
+
+
+def target_lines(run, ping, cores):
+    """The PASS/MISS lines of one rotation run: the two ratios (``ping``: the baseline of its configuration) and the
+    correctness checks."""
+    lines = []
+    if ping is not None:
+        value = base.ratio(run["cpu"] / run["hosts"], ping["cpu"] / ping["hosts"])
+        lines.append("  %-22s %-44s %6s  %s %-4g %-4s  %.3f s / %.3f s" % (
+            run["label"], TARGETS["cpu"][0], base.fmt(value), TARGETS["cpu"][1], TARGETS["cpu"][2],
+            _verdict("cpu", value), run["cpu"] / run["hosts"], ping["cpu"] / ping["hosts"]))
+    busy = (run["cpu"] + run["emu_cpu"]) / cores
+    value = base.ratio(run["wall"], busy)
+    judged = run["forks"] == 50 and not run["slices"]
+    db = run["db_cpu"] or 0.0
+    machine = run.get("machine_cpu")
+    detail = "wall %.1f s / ((ctl %.1f + emu %.1f) / %d)" % (run["wall"], run["cpu"], run["emu_cpu"], cores)
+    if machine is not None:
+        ours = run["cpu"] + run["emu_cpu"] + db
+        detail += "; the machine was busy %.0f%% of the run (%.1f of %.1f core-seconds), %.0f%% of it ours " \
+                  "(ctl + emu + mariadbd %.1f s), others %.1f s" % (
+                      100.0 * machine / max(run["wall"] * cores, 0.01), machine, run["wall"] * cores,
+                      100.0 * ours / max(machine, 0.01), ours, max(machine - ours, 0.0))
+    lines.append("  %-22s %-44s %6s  %s %-4g %-4s  %s" % (
+        run["label"], TARGETS["wall"][0], base.fmt(value), TARGETS["wall"][1], TARGETS["wall"][2],
+        _verdict("wall", value) if judged else "info", detail))
+    for name, ok, text in check_lines(run):
+        lines.append("  %-22s %-44s %6s  %-12s %-4s  %s" % (run["label"], name, "", "", "PASS" if ok else "MISS", text))
+    return lines
 
 
 if __name__ == "__main__":
