@@ -170,7 +170,7 @@ def _take_warnings(item):
                              for mark in item.iter_markers(name=ALLOW_WARNINGS) for pattern in mark.args]
     unexpected = []
     for warning, command in harness.WARNINGS.drain():
-        hits = [index for index, (pattern, _why) in enumerate(state["patterns"]) if pattern.search(warning)]
+        hits = [index for index, (pattern, _strict) in enumerate(state["patterns"]) if pattern.search(warning)]
         state["matched"].update(hits)
         if not hits:
             unexpected.append((warning, command))
@@ -207,7 +207,7 @@ def pytest_runtest_call(item):
     try:
         result = yield
     except BaseException:
-        unexpected, _expected = _take_warnings(item)
+        unexpected, _state = _take_warnings(item)
         if unexpected:
             item.add_report_section("call", "unexpected Ansible warnings", warnings_message(unexpected))
         raise
@@ -229,6 +229,6 @@ def ansible_warnings(request):
     teardown, fails on an unexpected warning printed by a run made while fixtures were torn down."""
     _watch_runner()
     yield harness.WARNINGS
-    unexpected, _expected = _take_warnings(request.node)
+    unexpected, _state = _take_warnings(request.node)
     if unexpected:
         pytest.fail(warnings_message(unexpected), pytrace=False)
