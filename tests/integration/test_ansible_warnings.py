@@ -19,7 +19,12 @@ import sys
 import pytest
 
 import harness
-from harness import find_warnings, run_playbook
+from harness import base_env, find_warnings, run_playbook
+
+try:  # imported here, so that conftest's watcher wraps ansible_runner.run before the test runs
+    import ansible_runner
+except ImportError:  # pragma: no cover - ansible-runner is in tests/requirements.txt
+    ansible_runner = None
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -42,6 +47,24 @@ def test_a_warning_of_a_harness_run_is_collected(tmp_path):
     pending = harness.WARNINGS.pending()
     assert [warning for warning, _command in pending] == run.warnings
     assert all(command.startswith("ansible-playbook -i localhost, ") for _warning, command in pending)
+
+
+# The same reserved-name warning, from a playbook run by ansible-runner (as AWX runs one).
+@pytest.mark.allow_warnings(r"^\[WARNING\]: Found variable using reserved name 'environment'")
+def test_a_warning_of_an_ansible_runner_run_is_collected(tmp_path):
+    if ansible_runner is None:
+        pytest.skip("ansible-runner is not installed")
+    project = tmp_path / "pdd" / "project"
+    project.mkdir(parents=True)
+    (project / "site.yml").write_text("- hosts: localhost\n  gather_facts: false\n  vars: {environment: 1}\n"
+                                      "  tasks: [{ansible.builtin.debug: {msg: hi}}]\n")
+    # The venv's ansible-playbook first in PATH, the harness's ANSIBLE_* settings (no result_dump file needed).
+    env = dict((k, v) for k, v in base_env(tmp_path).items() if k.startswith("ANSIBLE_") or k == "PATH")
+    runner = ansible_runner.run(private_data_dir=str(tmp_path / "pdd"), playbook="site.yml", quiet=True,
+                                inventory="localhost ansible_connection=local", envvars=env)
+    assert runner.rc == 0, runner.stdout.read()
+    assert [warning.splitlines()[0] for warning, _command in harness.WARNINGS.pending()] == [
+        "[WARNING]: Found variable using reserved name 'environment'."]
 
 
 def test_find_warnings_reads_colours_carriage_returns_and_origins_but_not_indented_text():
