@@ -814,6 +814,8 @@ def main(argv=None):
         print("dropped %d account(s)%s" % (len(dropped), ": " + ", ".join(dropped) if dropped else ""))
         return 0
 
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)  # into a file too: a killed run keeps every line it printed
     forks = parse_list(args.forks)
     top = max(forks or [args.slice_forks])  # the scaling runs' forks, and where "both" adds its discovery-off run
     modes = {"on": [True], "off": [False], "both": [True], "full": [True, False]}[args.discovery]
