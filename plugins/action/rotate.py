@@ -18,6 +18,7 @@ delivered is a warning; an unusable ``webhook_url`` is an input error found befo
 import os
 import time
 import traceback
+from collections.abc import Mapping
 
 import yaml
 
@@ -52,6 +53,29 @@ def _named(options, prefix):
     return dict((k if k.startswith("rotation_") or k == "option_prefix" else prefix + k, v) for k, v in options.items())
 
 
+# libyaml's safe loader when PyYAML has it (ten times faster on the role's spec), the pure one otherwise
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _plain(value):
+    """``value`` as plain Python data: dicts, lists, str, int, float, bool, None.
+
+    Task arguments arrive as ansible-core's tagged types (``str``/``int`` subclasses carrying their
+    origin); every deep copy and walk of those is several times slower than of plain values, and the
+    engine copies and walks the dependants list on each call. The values themselves are unchanged.
+    """
+    if isinstance(value, Mapping):
+        return dict((_plain(k), _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind in (str, int, float):
+        if isinstance(value, kind):
+            return value if type(value) is kind else kind(value)
+    return value
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -68,7 +92,7 @@ class ActionModule(ActionBase):
     def _run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         result["changed"] = False
-        args = dict(self._task.args)
+        args = _plain(self._task.args)
         prefix = args.get("option_prefix") if isinstance(args.get("option_prefix"), str) else ""
         label = "credrotate.cloud.rotation" if prefix else "credrotate.cloud.rotate"
         problems = structure_problems(_named(ARGUMENT_SPEC, prefix), _named(args, prefix))
@@ -93,7 +117,7 @@ class ActionModule(ActionBase):
                 return dict(result, failed=True, invalid=[name], msg=summary([(name, name, "%s" % err)], label))
         settings["check_mode"] = bool(self._task.check_mode)
         host = (task_vars or {}).get("inventory_hostname") or settings["credential"]["name"]
-        clouds = dict((cloud, dict(self._group_defaults(member), **settings[cloud]))
+        clouds = dict((cloud, dict(_plain(self._group_defaults(member)), **settings[cloud]))
                       for cloud, member in GROUP_MEMBERS.items())
         services = Services(clouds["huaweicloud"], clouds["alicloud"])
         webhook_secret = _events.webhook_secret(settings)
@@ -161,7 +185,7 @@ class ActionModule(ActionBase):
         path = os.path.join(role._role_path, "meta", "argument_specs.yml")
         try:
             with open(path) as handle:
-                options = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
+                options = yaml.load(handle, Loader=SAFE_LOADER)["argument_specs"]["main"]["options"]  # nosec: safe
         except (OSError, KeyError, TypeError, yaml.YAMLError):
             return []
         names = [n for n in task_vars if n.lower().startswith(prefix.lower()) and n not in ROLE_OUTPUTS]

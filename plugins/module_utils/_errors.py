@@ -27,6 +27,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 REDACTED = "********"
 
 
@@ -53,8 +55,21 @@ def _redact_text(text, ordered):
 
 
 def redact_data(data, secrets):
-    """Apply :func:`redact` to every string inside dicts, lists and tuples (keys included)."""
+    """Apply :func:`redact` to every string inside dicts, lists and tuples (keys included).
+
+    A result with thousands of targets is walked only when a secret may be in it: JSON escapes a
+    string character by character, so a secret inside any string of ``data`` is also inside its
+    JSON text (the converse may not hold; then the walk decides).
+    """
     ordered = _ordered(secrets)
+    if not ordered:
+        return data
+    try:
+        text = json.dumps(data)
+    except (TypeError, ValueError):  # not JSON data (bytes, sets, objects): walk it
+        text = None
+    if text is not None and not any(json.dumps(secret)[1:-1] in text for secret in ordered):
+        return data
 
     def walk(item):
         if isinstance(item, dict):

@@ -14,7 +14,8 @@ helpers and nothing else:
   into place (``os.replace``), or links it into place only if the target does not exist yet
   (``exclusive``: an atomic ``O_EXCL`` that is never seen half-written);
 * :func:`read_json`, :func:`read_bytes` and :func:`json_text` read and format the documents
-  (``indent=1``, sorted keys: the format every file of the collection has always had).
+  (``indent=1`` for the first two levels, sorted keys: the format every file of the collection
+  has always had; deeper values one per line).
 
 Each helper takes the error class to raise and the file's name in words (``what``), so that a
 failure reads ``cannot write the ledger /path: Permission denied`` and is the caller's own
@@ -63,8 +64,35 @@ def locked(path, error, what, shared=False):
 
 
 def json_text(document, newline=False):
-    """``document`` as the collection's files hold it: ``indent=1``, sorted keys, ASCII."""
-    return json.dumps(document, indent=1, sort_keys=True) + ("\n" if newline else "")
+    """``document`` as the collection's files hold it: ``indent=1``, sorted keys, ASCII.
+
+    The first two levels are laid out as ``json.dumps(indent=1)`` would; each value below them
+    (a ledger entry, a target of the record) is one line. That keeps the files readable and
+    diffable and lets the C encoder format the bulk: the pure-Python indenting encoder made
+    writing the record and the ledger of a rotation with 1,000 jobs several times slower.
+    """
+    try:
+        text = _layout(document, 0)
+    except _NotStringKeys:
+        text = json.dumps(document, indent=1, sort_keys=True)
+    return text + ("\n" if newline else "")
+
+
+class _NotStringKeys(Exception):
+    pass
+
+
+def _layout(value, level):
+    if level >= 2 or not isinstance(value, (dict, list)) or not value:
+        return json.dumps(value, sort_keys=True)
+    pad = " " * (level + 1)
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise _NotStringKeys()
+        items = ["%s%s: %s" % (pad, json.dumps(k), _layout(value[k], level + 1)) for k in sorted(value)]
+        return "{\n%s\n%s}" % (",\n".join(items), " " * level)
+    items = [pad + _layout(v, level + 1) for v in value]
+    return "[\n%s\n%s]" % (",\n".join(items), " " * level)
 
 
 def read_bytes(path, error, what):

@@ -10,6 +10,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.credrotate.cloud.plugins.module_utils import _errors as e
 
@@ -82,3 +84,47 @@ def test_redact_data_walks_nested_structures():
     data = {"msg": "failed with s3cret", "error": {"message": ["s3cret", 5]}, "s3cret": None}
     assert e.redact_data(data, ["s3cret"]) == {
         "msg": "failed with ********", "error": {"message": ["********", 5]}, "********": None}
+
+
+SECRET_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12).filter(
+    lambda text: text not in e.REDACTED)  # a secret inside the mask itself cannot be hidden by masking
+JSON_DATA = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=JSON_DATA, secret=SECRET_TEXT, where=st.sampled_from(["none", "value", "key", "inside"]))
+def test_redact_data_hides_a_secret_anywhere_and_leaves_clean_data_as_it_is(data, secret, where):
+    """The JSON pre-check (a result without a secret is not walked) never lets a secret through: secrets
+    with quotes, backslashes, control and non-ASCII characters, in keys and values, at any depth."""
+    if where == "value":
+        data = {"result": [data, secret]}
+    elif where == "key":
+        data = {secret: data}
+    elif where == "inside":
+        data = {"msg": "before %s after" % secret, "more": data}
+    redacted = e.redact_data(data, [secret])
+    assert not any(secret in text for text in _strings(redacted))
+    if not any(secret in text for text in _strings(data)):
+        assert redacted == data
+
+
+def _strings(item):
+    """Every string of ``item``, keys included."""
+    if isinstance(item, dict):
+        for key, value in item.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(item, (list, tuple)):
+        for value in item:
+            yield from _strings(value)
+    elif isinstance(item, str):
+        yield item
+
+
+def test_redact_data_walks_what_json_cannot_encode():
+    """Bytes and tuples as keys are not JSON: the walk still redacts the strings next to them."""
+    data = {("a", 1): "x s3cret", "b": [b"raw", "s3cret"]}
+    assert e.redact_data(data, ["s3cret"]) == {("a", 1): "x ********", "b": [b"raw", "********"]}

@@ -200,11 +200,15 @@ def test_a_ledger_written_by_0_1_0_still_reads(old_ledger):
                                 ("dcs:i1", OLD_PASSWORD)]) == {OLD_DRS, OLD_DTS}
 
 
-def test_the_new_writer_keeps_the_0_1_0_format_byte_for_byte(old_ledger):
-    """Re-serialising the old document gives the old text; a new record keeps every old entry as it was."""
+def test_the_new_writer_keeps_the_0_1_0_document(old_ledger):
+    """Re-serialising the old document gives the same document (the old text up to its second level; each
+    entry on one line); a new record keeps every old entry as it was."""
     from ansible_collections.credrotate.cloud.plugins.module_utils import _files
 
-    assert _files.json_text(json.loads(OLD_LEDGER)) == OLD_LEDGER
+    text = _files.json_text(json.loads(OLD_LEDGER))
+    assert json.loads(text) == json.loads(OLD_LEDGER)
+    assert text.splitlines()[:3] == OLD_LEDGER.splitlines()[:3]
+    assert len(text.splitlines()) == 3 + len(json.loads(OLD_LEDGER)["entries"]) + 3
     old_ledger.record("dcs:i1", PASSWORD)
     data = json.load(open(old_ledger.path))
     assert data["version"] == 1 and data["algorithm"] == "HMAC-SHA256"

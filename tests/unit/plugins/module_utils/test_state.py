@@ -55,8 +55,13 @@ def test_a_record_written_by_0_1_0_reads_and_resumes(store):
     assert record["targets"]["drs:j1:source"]["actions"]["propagate"]["outcome"] == "updated"
 
 
-def test_the_new_writer_keeps_the_0_1_0_format_byte_for_byte():
-    assert _files.json_text(json.loads(OLD_RECORD), newline=True) == OLD_RECORD
+def test_the_new_writer_keeps_the_0_1_0_document():
+    """The same document; the old text's first two levels line by line (deeper values one per line)."""
+    text = _files.json_text(json.loads(OLD_RECORD), newline=True)
+    assert json.loads(text) == json.loads(OLD_RECORD) and text.endswith("}\n")
+    old_lines = OLD_RECORD.splitlines()
+    assert [line for line in text.splitlines() if line.startswith(' "')] == [
+        line for line in old_lines if line.startswith(' "')]
 
 
 def test_record_and_lock_are_0600_in_a_0700_directory(store):
