@@ -28,6 +28,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._errors import redact_data
+from ansible_collections.credrotate.cloud.plugins.module_utils._process import controller_process
 from ansible_collections.credrotate.cloud.plugins.filter.unknown_variables import unknown_variables
 from ansible_collections.credrotate.cloud.plugins.module_utils._rotate_spec import ARGUMENT_SPEC
 from ansible_collections.credrotate.cloud.plugins.module_utils._validate import structure_problems, summary
@@ -76,6 +77,16 @@ def _plain(value):
     return value
 
 
+def _fleet_run(task_vars):
+    """The name of this run when its play rotates more than one credential (its discovery listings are then
+    shared, see plugin_utils/_listing.py), else None: the controlling Ansible process and its start time."""
+    hosts = task_vars.get("ansible_play_hosts_all")
+    if not isinstance(hosts, (list, tuple)) or len(hosts) < 2:
+        return None
+    pid, start, _program = controller_process()
+    return "%s-%s" % (pid, start) if start else None  # without a start time a reused pid could look the same
+
+
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -116,6 +127,7 @@ class ActionModule(ActionBase):
                 name = prefix + "webhook_url"
                 return dict(result, failed=True, invalid=[name], msg=summary([(name, name, "%s" % err)], label))
         settings["check_mode"] = bool(self._task.check_mode)
+        settings["fleet_run"] = _fleet_run(task_vars or {})
         host = (task_vars or {}).get("inventory_hostname") or settings["credential"]["name"]
         clouds = dict((cloud, dict(_plain(self._group_defaults(member)), **settings[cloud]))
                       for cloud, member in GROUP_MEMBERS.items())

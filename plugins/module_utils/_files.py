@@ -117,10 +117,11 @@ def read_json(path, error, what):
         raise error("the %s %s is not valid JSON" % (what, path))
 
 
-def write_atomic(path, data, error, what, exclusive=False):
+def write_atomic(path, data, error, what, exclusive=False, durable=True):
     """Write ``data`` (text or bytes) to ``path`` atomically with mode 0600; True when written.
 
-    A temporary file in the same directory is written, fsynced and renamed over ``path``. With
+    A temporary file in the same directory is written, fsynced (unless not ``durable``: a cache
+    that is rebuilt when lost) and renamed over ``path``. With
     ``exclusive`` it is hard-linked to ``path`` instead, which fails when ``path`` exists: then
     nothing is written and the answer is False (the first writer wins, as with ``O_EXCL``).
     """
@@ -133,7 +134,8 @@ def write_atomic(path, data, error, what, exclusive=False):
             os.fchmod(handle.fileno(), FILE_MODE)
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if not exclusive:
             os.replace(tmp, path)
             tmp = None

@@ -22,6 +22,7 @@ of jobs listed.
 """
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._fields import api_int
+from ansible_collections.credrotate.cloud.plugins.plugin_utils._listing import CacheError, owner_keys
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._owners import discover_user
 
 # The permission each listing needs, as docs/huaweicloud.md and docs/alicloud.md document it.
@@ -31,6 +32,8 @@ PERMISSIONS = {
     "dts": "listing DTS jobs (RAM action dts:DescribeDtsJobs on \"*\", see docs/alicloud.md)",
     "owner": "reading the owner's instance (show instance, see docs/huaweicloud.md)",
 }
+LISTINGS = {"drs": ("drs_job_info", ("source_endpoint", "target_endpoint")),
+            "dts": ("dts_job_info", ("source", "destination"))}
 DENIED_KINDS = ("auth", "permission")
 DENIED_CODES = ("Forbidden", "Forbidden.RAM", "NoPermission", "APIGW.0302", "APIGW.0307", "IAM.0003")
 
@@ -93,10 +96,25 @@ def ignore_reasons(items):
     return out
 
 
-def discover(services, owner, drs, dts, kinds, ignore, dts_configured=True):
+def _list_jobs(services, kind, cache, keys):
+    """``(result, jobs)`` of the ``kind`` listing: every job of the scope, or with a ``cache`` (a fleet run's
+    :class:`_listing.ListingCache`) the jobs filed under ``keys``; ``result["listed"]`` counts the scope's jobs."""
+    service, sides = LISTINGS[kind]
+    scope = services.scope(service) if cache is not None else None
+    if scope:
+        try:
+            return cache.jobs(kind, scope, keys, lambda: services.call(service, {}), sides)
+        except CacheError:  # the cache is an optimisation: list directly
+            pass
+    listed = services.call(service, {})
+    jobs = list(listed.get("jobs") or ())
+    return dict(listed, listed=len(jobs)), jobs
+
+
+def discover(services, owner, drs, dts, kinds, ignore, dts_configured=True, cache=None):
     """Jobs using the owner's account that are not dependants.
 
-    ``ignore``: ``{job_id: reason}``. Returns ``{"found": [job...], "ignored": [job...], "errors": [msg...],
+    ``ignore``: ``{job_id: reason}``; ``cache``: the run's listing cache, or None. Returns ``{"found": [job...], "ignored": [job...], "errors": [msg...],
     "skipped": [msg...]}``, each job ``{"kind", "id", "name", "side", "direction", "how", "reason"}``.
     """
     user = discover_user(owner)
@@ -117,11 +135,11 @@ def discover(services, owner, drs, dts, kinds, ignore, dts_configured=True):
 
     if "drs" in kinds:
         known = set((d["id"], d["endpoint"]) for d in drs)
-        listed = services.call("drs_job_info", {})
+        listed, jobs = _list_jobs(services, "drs", cache, owner_keys(owner.instance_id, addresses))
         if listed.get("failed"):
             out["errors"].append(_error("drs", listed))
-        out["listed"]["drs"] = len(listed.get("jobs") or ())
-        for job in listed.get("jobs") or ():
+        out["listed"]["drs"] = listed.get("listed", len(jobs))
+        for job in jobs:
             for side in ("source", "target"):
                 how = _match(job.get(side + "_endpoint") or {}, user, addresses, port, owner.instance_id)
                 if how and (job.get("id"), side) not in known:
@@ -131,11 +149,11 @@ def discover(services, owner, drs, dts, kinds, ignore, dts_configured=True):
                               "(rotation_alicloud or ALICLOUD_ACCESS_KEY)")
     elif "dts" in kinds:
         known = set((d["id"], d["endpoint"], d.get("direction") or "forward") for d in dts)
-        listed = services.call("dts_job_info", {})
+        listed, jobs = _list_jobs(services, "dts", cache, owner_keys(None, addresses))
         if listed.get("failed"):
             out["errors"].append(_error("dts", listed))
-        out["listed"]["dts"] = len(listed.get("jobs") or ())
-        for job in listed.get("jobs") or ():
+        out["listed"]["dts"] = listed.get("listed", len(jobs))
+        for job in jobs:
             direction = job.get("direction") or "forward"
             for side in ("source", "destination"):
                 how = _match(job.get(side) or {}, user, addresses, port, user_field="user_name", port_field="port")

@@ -35,6 +35,7 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._state import (
     utc_now,
 )
 from ansible_collections.credrotate.cloud.plugins.plugin_utils import _discovery
+from ansible_collections.credrotate.cloud.plugins.plugin_utils._listing import ListingCache
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._owners import owner_for
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._report import (
     change_entries,
@@ -95,6 +96,9 @@ class Engine:
         self.store = StateStore(state_dir, self.name)
         self.secret_store = None  # opened by resume(): a cloud store needs the services
         self.ledger = os.path.join(state_dir, self.name + ".ledger")
+        # a fleet run (a play of several credentials) lists each region's jobs once for all of them
+        run = settings.get("fleet_run")
+        self.listing_cache = ListingCache(state_dir, run) if run and not settings.get("check_mode") else None
         self.steps, self.plan, self.changed = [], [], False
         self.rotation_id, self.mode, self.decision = None, None, {}
         self.locked, self.pending_written, self.failed_step = False, False, None
@@ -438,7 +442,7 @@ class Engine:
         """Stop unless every job using the account is a dependant or ignored; the ignored ones' entries."""
         configured = getattr(self.services, "configured", lambda cloud: True)("alicloud")
         found = _discovery.discover(self.services, self.owner, self.drs, self.dts, self.s["discover_services"],
-                                    self.ignore, dts_configured=configured)
+                                    self.ignore, dts_configured=configured, cache=self.listing_cache)
         if found["errors"]:
             raise StepFailed("Preflight of %s failed, nothing was changed: discovery could not list the jobs that "
                              "use its account: %s" % (self.name, " ".join(found["errors"])))

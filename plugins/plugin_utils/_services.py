@@ -14,6 +14,7 @@ the service's result, or on a :class:`_errors.CollectionError` the one structure
 are shared between the calls of one engine run; IAM tokens are cached by the client for the process.
 """
 
+import json
 import os
 import threading
 
@@ -197,6 +198,18 @@ class Services:
         client = (factory or module_class.client_class)(params, self._transport(params), retry_for(params))
         self._clients.append(client)
         return client
+
+    def scope(self, name):
+        """What identifies the data service ``name`` reads: its cloud's non-secret connection options after the
+        environment fallbacks (endpoint, region, project, access key...), as text; None when they are invalid."""
+        module_class = SERVICES[name][0]
+        shared = module_class.shared_spec
+        params = dict((k, v) for k, v in self.options[module_class].items() if k in shared)
+        validated = ArgumentSpecValidator(shared).validate(params)
+        if validated.error_messages:
+            return None
+        public = dict((k, v) for k, v in validated.validated_parameters.items() if not shared[k].get("no_log"))
+        return json.dumps([name, public], sort_keys=True, default=str)
 
     def configured(self, cloud):
         """True when an access key for ``cloud`` (``huaweicloud`` or ``alicloud``) is set, as an option or in
