@@ -22,7 +22,7 @@ of jobs listed.
 """
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._fields import api_int
-from ansible_collections.credrotate.cloud.plugins.plugin_utils._listing import CacheError, owner_keys
+from ansible_collections.credrotate.cloud.plugins.plugin_utils._listing import CacheError, job_keys, owner_keys
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._owners import discover_user
 
 # The permission each listing needs, as docs/huaweicloud.md and docs/alicloud.md document it.
@@ -103,7 +103,7 @@ def _list_jobs(services, kind, cache, keys):
     scope = services.scope(service) if cache is not None else None
     if scope:
         try:
-            return cache.jobs(kind, scope, keys, lambda: services.call(service, {}), sides)
+            return cache.jobs(kind, scope, keys, lambda: services.call(service, {}), lambda job: job_keys(job, sides))
         except CacheError:  # the cache is an optimisation: list directly
             pass
     listed = services.call(service, {})

@@ -430,7 +430,8 @@ class Engine:
                              % (self.name, store.where, store.secret_type, store.label, advice))
         if store.kind == "csms":
             try:
-                names = store.managed_by_cloud(self.owner.instance_id, self.owner.user or None)
+                names = store.managed_by_cloud(self.owner.instance_id, self.owner.user or None, cache=self.listing_cache,
+                                               scope=self.listing_cache and self.services.scope("huaweicloud"))
             except CollectionError as err:
                 raise StepFailed("Preflight of %s failed, nothing was changed: cannot list the CSMS secrets to make sure "
                                  "no CSMS rotation manages %s: %s" % (self.name, self.owner.label, err))

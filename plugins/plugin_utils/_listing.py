@@ -74,11 +74,12 @@ class ListingCache:
         self.run_dir = os.path.join(self.root, _digest(run))
         self._cleaned = False
 
-    def jobs(self, kind, scope, keys, list_jobs, sides):
+    def jobs(self, kind, scope, keys, list_jobs, keys_of):
         """``(result, jobs)``: the listing's result without its jobs, and the listed jobs filed under ``keys``.
 
-        ``list_jobs()`` lists the scope (a service result with ``jobs``); it runs once per run and scope.
-        A failed listing is returned as it is (with its jobs, none) and not kept.
+        ``list_jobs()`` lists the scope (a service result with ``jobs``, each a dict with an ``id``); it runs
+        once per run and scope. ``keys_of(job)`` names the keys a job is filed under (:func:`job_keys`). A
+        failed listing is returned as it is (with its jobs, none) and not kept; an exception is not kept either.
         """
         scope_dir = os.path.join(self.run_dir, "%s-%s" % (kind, _digest(scope)))
         complete = os.path.join(scope_dir, COMPLETE)
@@ -93,7 +94,7 @@ class ListingCache:
                     listed = list_jobs()
                     if listed.get("failed"):
                         return listed, list(listed.get("jobs") or ())
-                    summary = self._write(scope_dir, listed, sides)
+                    summary = self._write(scope_dir, listed, keys_of)
         jobs, seen = [], set()
         for key in sorted(keys):
             for job in _files.read_json(self._shard(scope_dir, key), CacheError, "discovery cache") or ():
@@ -106,10 +107,10 @@ class ListingCache:
     def _shard(scope_dir, key):
         return os.path.join(scope_dir, _digest(key) + ".json")
 
-    def _write(self, scope_dir, listed, sides):
+    def _write(self, scope_dir, listed, keys_of):
         shards = {}
         for job in listed.get("jobs") or ():
-            for key in job_keys(job, sides):
+            for key in keys_of(job):
                 shards.setdefault(key, []).append(job)
         _files.ensure_dir(scope_dir, CacheError, "discovery cache directory")
         for key, jobs in shards.items():

@@ -200,9 +200,11 @@ class Services:
         return client
 
     def scope(self, name):
-        """What identifies the data service ``name`` reads: its cloud's non-secret connection options after the
-        environment fallbacks (endpoint, region, project, access key...), as text; None when they are invalid."""
-        module_class = SERVICES[name][0]
+        """What identifies the data service ``name`` reads (or, for ``huaweicloud``/``alicloud``, that cloud's
+        account): the cloud's non-secret connection options after the environment fallbacks (endpoint, region,
+        project, access key...), as text; None when they are invalid."""
+        clouds = {"huaweicloud": HuaweiCloudModule, "alicloud": AlibabaCloudModule}
+        module_class = clouds[name] if name in clouds else SERVICES[name][0]
         shared = module_class.shared_spec
         params = dict((k, v) for k, v in self.options[module_class].items() if k in shared)
         validated = ArgumentSpecValidator(shared).validate(params)

@@ -50,6 +50,7 @@ import os
 from ansible_collections.credrotate.cloud.plugins.module_utils import _csms_api, _kms_api
 from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
 from ansible_collections.credrotate.cloud.plugins.module_utils._state import iso, utc_now
+from ansible_collections.credrotate.cloud.plugins.plugin_utils._listing import CacheError
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._secretfile import SecretFile, SecretFileError
 
 STORES = ("file", "csms", "kms")
@@ -296,10 +297,26 @@ class CsmsStore(_CloudStore):
             if not _csms_api.is_missing(err):
                 raise
 
-    def managed_by_cloud(self, instance_id, user):
-        """The CSMS rotated secrets (``RDS-FG``/``GaussDB-FG``) that rotate ``user`` of ``instance_id``: names."""
+    def managed_by_cloud(self, instance_id, user, cache=None, scope=None):
+        """The CSMS rotated secrets (``RDS-FG``/``GaussDB-FG``) that rotate ``user`` of ``instance_id``: names.
+
+        With a fleet run's ``cache`` (:class:`_listing.ListingCache`) and the account's ``scope``, the
+        project's secrets are listed once per run and each credential reads only its instance's.
+        """
+        def listing():
+            return {"jobs": [{"id": secret.get("name"), "secret": secret, "instance": instance}
+                             for secret, instance, _subtype in self.api.rotated_secrets()]}
+
+        rows = None
+        if cache is not None and scope:
+            try:
+                rows = cache.jobs("csms", scope, {"inst:%s" % instance_id}, listing,
+                                  lambda row: {"inst:%s" % row["instance"]})[1]
+            except CacheError:
+                rows = None
         names = []
-        for secret, instance, _subtype in self.api.rotated_secrets():
+        for row in listing()["jobs"] if rows is None else rows:
+            secret, instance = row["secret"], row["instance"]
             if instance != instance_id:
                 continue
             stored = None

@@ -1408,6 +1408,27 @@ def test_check_store_refuses_an_account_a_csms_rotated_secret_manages(monkeypatc
     assert sim.leaked(result) == []
 
 
+def test_a_fleet_run_lists_the_csms_rotated_secrets_once(tmp_path):
+    """With the run's listing cache, the project's rotated secrets are listed by the first credential only;
+    every credential still finds exactly the secrets of its own instance and user."""
+    from ansible_collections.credrotate.cloud.plugins.plugin_utils._listing import ListingCache
+
+    cloud = Cloud()
+    other = "fedcba9876543210fedcba9876543210in07"
+    rotated_secret(cloud, GAUSSDB_INSTANCE, USER)
+    rotated_secret(cloud, other, USER, name="other-rotated")
+    store = cloud.store("csms")
+    plain = store.managed_by_cloud(GAUSSDB_INSTANCE, USER)
+    assert plain == ["gaussdb-rotated"]
+    listed = len([c for c in cloud.csms.calls if c[0] == "list_secrets"])
+    cache = ListingCache(str(tmp_path), "run-1")
+    for _ in range(3):
+        assert store.managed_by_cloud(GAUSSDB_INSTANCE, USER, cache=cache, scope="account") == plain
+    assert store.managed_by_cloud(other, USER, cache=cache, scope="account") == ["other-rotated"]
+    assert store.managed_by_cloud(other, "someone_else", cache=cache, scope="account") == []
+    assert len([c for c in cloud.csms.calls if c[0] == "list_secrets"]) == listed + 1
+
+
 def test_check_store_refuses_a_kms_secret_that_kms_rotates(monkeypatch, sim):
     cloud = Cloud()
     cloud_engine(monkeypatch, cloud)
