@@ -53,6 +53,7 @@ PAGES = {
     "docs/awx/README.md": "awx",
     "docs/secret-stores.md": "secret_stores",
     "docs/fleet.md": "fleet",
+    "docs/scale.md": "scale",
     "docs/eda.md": "eda",
 }
 # Heading levels 1..6 -> the RST underline character (level 1 also gets an overline).
