@@ -22,6 +22,11 @@ description:
   - It writes nothing under the state directories (no lock, no guard file, not even a missing directory) and never
     reads a secret file; the only files it writes are O(json_path) and O(junit_path).
   - >-
+    Every option is checked before anything is read or written: names as credential names (no V(..), no V(/)), paths of
+    1 to 4096 characters without control characters, O(max_age) and O(suspend_after) as the role's variables, the state
+    directories and report files as described with each option. A refusal names the option and the rule, never the
+    path; nothing is written.
+  - >-
     Each credential gets one outcome, the worst that applies, in this order. V(unreadable): the record is not valid
     JSON. V(suspended): C(rotation_suspend_after) consecutive failures (or the engine's C(suspended) marker) and no
     resume since. V(interrupted): the record says a rotation is in progress but no live process holds its lock.
@@ -58,6 +63,7 @@ options:
     description:
       - The state directory of the credentials (the role's C(rotation_state_dir)).
       - Required unless every entry of O(credentials) names its own.
+      - A missing directory has no records (and is not created); anything else that is not a directory is refused.
     type: path
   names:
     description:
@@ -78,7 +84,7 @@ options:
         type: str
         required: true
       state_dir:
-        description: Its state directory; default O(state_dir).
+        description: Its state directory; default O(state_dir). Checked as O(state_dir).
         type: path
   max_age:
     description:
@@ -89,14 +95,19 @@ options:
   suspend_after:
     description:
       - How many consecutive failed or rolled-back rotations suspend a credential (the role's
-        C(rotation_suspend_after)); V(0) never suspends.
+        C(rotation_suspend_after)), 0 to 100; V(0) never suspends.
     type: int
     default: 3
   json_path:
-    description: Write the report (RV(json)) to this file as JSON (mode 0600, replaced atomically).
+    description:
+      - Write the report (RV(json)) to this file as JSON (mode 0600, replaced atomically).
+      - A regular file, or none yet, in an existing directory that is not a state directory (the report would replace
+        its records); not a directory, a device, a pipe or a socket; not the same file as O(junit_path).
     type: path
   junit_path:
-    description: Write RV(junit) to this file (mode 0600, replaced atomically).
+    description:
+      - Write RV(junit) to this file (mode 0600, replaced atomically).
+      - A file as for O(json_path).
     type: path
 notes:
   - Times come from the records (written by the controller that ran each rotation); the age and due date are measured
@@ -287,11 +298,13 @@ junit:
   type: str
 """
 
+import errno
 import os
+import stat
 import xml.etree.ElementTree as ET
 
 from ansible_collections.credrotate.cloud.plugins.module_utils import _files
-from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
+from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError, TaskFailed
 from ansible_collections.credrotate.cloud.plugins.module_utils._module import fail, guarded_module
 from ansible_collections.credrotate.cloud.plugins.module_utils._schedule import (
     OUTCOMES,
@@ -309,10 +322,13 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._state import (
     iso,
     utc_now,
 )
+from ansible_collections.credrotate.cloud.plugins.module_utils._validate import summary as invalid_summary
 
 SUITE = "credrotate.cloud.rotation"
 FAILURES = ("suspended", "interrupted", "failed", "rolled_back", "overdue")
 _XML_BAD = dict((c, None) for c in list(range(0, 9)) + [11, 12] + list(range(14, 32)))
+SUSPEND_LIMIT = 100  # as the role's rotation_suspend_after and rotation_state's suspend_after
+REPORT_FILES = ("json_path", "junit_path")
 
 
 class ReportError(CollectionError):
@@ -474,6 +490,76 @@ def write(path, text, check_mode):
     return True
 
 
+def _state_dirs(params):
+    """``[(option path, directory)]`` of the state directories given: ``state_dir``, ``credentials[N].state_dir``."""
+    out = [("state_dir", params["state_dir"])] if params.get("state_dir") else []
+    for index, item in enumerate(params.get("credentials") or ()):
+        if isinstance(item, dict) and item.get("state_dir"):
+            out.append(("credentials[%d].state_dir" % index, item["state_dir"]))
+    return out
+
+
+def _report_file_problem(option, path, state_dirs):
+    """Why the report file ``path`` of ``option`` cannot be written safely, or None (the path is not shown)."""
+    full = os.path.abspath(path)
+    try:
+        info = os.stat(full)
+    except (OSError, ValueError) as exc:  # (ValueError: a path that cannot be encoded)
+        if getattr(exc, "errno", None) not in (errno.ENOENT, errno.ENOTDIR):
+            return "%s is not a usable file path (%s)" % (option, getattr(exc, "strerror", None) or "not encodable")
+        info = None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        return "%s must name a file, not a directory" % option
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        return "%s must name a regular file (or none yet), not a device, a pipe or a socket" % option
+    directory = os.path.dirname(full)
+    if not os.path.isdir(directory):
+        return "%s must name a file in an existing directory (its directory does not exist)" % option
+    if os.path.realpath(directory) in state_dirs:
+        return ("%s must not be in a state directory (state_dir, credentials[].state_dir): the report would replace "
+                "the records there" % option)
+    return None
+
+
+def input_problems(params):
+    """What the rule table of :func:`main` cannot state, checked before anything is read or written.
+
+    ``[(paths, message, code)]``: ``max_age`` and ``suspend_after`` as the role's variables (0 to 100); a state
+    directory that exists must be a directory; each report file must be a regular file (or none yet) in an existing
+    directory that is not a state directory, and the two must differ. No message shows a path.
+    """
+    problems = []
+    if params.get("max_age"):
+        try:
+            parse_age(params["max_age"], option="max_age")
+        except ScheduleError as err:
+            problems.append((("max_age",), "%s" % err, ScheduleError.code))
+    value = params.get("suspend_after")
+    if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= SUSPEND_LIMIT:
+        shown = value if abs(value) < 10 ** 18 else "a very large number"
+        problems.append((("suspend_after",), "suspend_after: %s is not a number of failures: use a whole "
+                         "number from 0 (never suspend) to %d, as for the role's rotation_suspend_after."
+                         % (shown, SUSPEND_LIMIT), ScheduleError.code))
+    directories = _state_dirs(params)
+    for path, directory in directories:
+        if os.path.lexists(directory) and not os.path.isdir(directory):
+            problems.append(((path,), "%s must name a directory (it names something that is not one)" % path,
+                             "InvalidParameter"))
+    state_dirs = set(os.path.realpath(directory) for _path, directory in directories)
+    usable = []
+    for option in REPORT_FILES:
+        if params.get(option):
+            problem = _report_file_problem(option, params[option], state_dirs)
+            if problem:
+                problems.append(((option,), problem, "InvalidParameter"))
+            else:
+                usable.append(os.path.realpath(params[option]))
+    if len(usable) == 2 and usable[0] == usable[1]:
+        problems.append((REPORT_FILES, "junit_path must not name the same file as json_path (one report would "
+                         "replace the other)", "InvalidParameter"))
+    return problems
+
+
 def run(params, check_mode, now):
     """The module's result; raises :class:`ScheduleError` or :class:`ReportError`."""
     report = build(params, now)
@@ -515,6 +601,12 @@ def main():
         ),
         supports_check_mode=True,
     )
+    problems = input_problems(module.params)
+    if problems:
+        found = [(paths[0], paths[0], message) for paths, message, _code in problems]
+        fail(module, TaskFailed(invalid_summary(found, module._name), {
+            "error": {"code": problems[0][2], "message": invalid_summary(found), "kind": "validation"},
+            "invalid": sorted(set(path for paths, _message, _code in problems for path in paths))}))
     try:
         result = run(module.params, module.check_mode, utc_now())
     except (ScheduleError, ReportError) as err:

@@ -14,8 +14,9 @@ checks the whole run once:
   naming the path (which is also in the result's ``invalid``), or one of ansible-core's own type,
   choices or required messages naming the option (and its parent for a nested one);
 * no module crashed (no traceback, no ``MODULE FAILURE``);
-* the emulator received no request at all (so nothing was written) and ``rotation_state`` wrote
-  no file;
+* the emulator received no request at all (so nothing was written), ``rotation_state`` wrote
+  no file, and ``rotation_report`` wrote no report and left its state directory as it was
+  (``report_places``);
 * no secret appeared anywhere: every secret of the batch (passwords, keys, tokens, misspelt keys'
   values, a URL's user info) contains :data:`TAG`, and neither the tag nor any whole secret is in
   the output of ``ansible-playbook -vvvv``, the task results, the emulator's journal or its state.
@@ -32,6 +33,7 @@ __metaclass__ = type
 import copy
 import json
 import os
+import stat
 import string
 import subprocess
 import uuid
@@ -132,12 +134,12 @@ GDB = "6a1b2c3d4e5f40718293a4b5c6d7e8f9in07"
 KERBEROS = {"domain_name": "EXAMPLE.COM", "user_principal": "drs@EXAMPLE.COM", "krb5_conf_file": "krb5.conf"}
 
 MODULES = ("drs_job_password", "drs_job_info", "dts_job_password", "dts_job_info", "dcs_instance_password",
-           "gaussdb_mysql_instance_password", "gaussdb_mysql_user_password", "rotation_state",
+           "gaussdb_mysql_instance_password", "gaussdb_mysql_user_password", "rotation_state", "rotation_report",
            "gaussdb_mysql_user_info", "gaussdb_mysql_instance_info", "dcs_instance_info")
 CLOUD = {"drs_job_password": "huawei", "drs_job_info": "huawei", "dcs_instance_password": "huawei",
          "gaussdb_mysql_instance_password": "huawei", "gaussdb_mysql_user_password": "huawei",
          "gaussdb_mysql_user_info": "huawei", "gaussdb_mysql_instance_info": "huawei", "dcs_instance_info": "huawei",
-         "dts_job_password": "alibaba", "dts_job_info": "alibaba", "rotation_state": None}
+         "dts_job_password": "alibaba", "dts_job_info": "alibaba", "rotation_state": None, "rotation_report": None}
 
 
 def baseline(module, valid=False):
@@ -176,6 +178,12 @@ def baseline(module, valid=False):
         return {"state_dir": "{{ state_dir }}", "name": "orders-db", "action": "record", "rotation_id": "r-0001",
                 "step": "validate", "status": "in_progress", "targets": [{"key": "gaussdb:orders", "action": "reset"}],
                 "request_ids": ["req-0001"]}
+    if module == "rotation_report":
+        # report_state_dir holds one record and must stay as it is; state_dir (a second credential's) does not exist
+        # and must not be created; the report files go to report_dir, which a refused case leaves empty
+        return {"state_dir": "{{ report_state_dir }}", "names": ["orders-db", "sessions-cache"],
+                "credentials": [{"name": "orders-db", "state_dir": "{{ state_dir }}"}], "max_age": "90d",
+                "suspend_after": 3, "json_path": REPORT_FILES["json_path"], "junit_path": REPORT_FILES["junit_path"]}
     raise ValueError(module)
 
 
@@ -708,8 +716,9 @@ OWN_SECRETS = {
     "dcs_instance_password": ("old_password", "new_password"), "gaussdb_mysql_instance_password": ("password",),
     "gaussdb_mysql_user_password": ("password",), "drs_job_info": (), "dts_job_info": (),
     "gaussdb_mysql_user_info": (), "gaussdb_mysql_instance_info": (), "dcs_instance_info": (),
-    # rotation_state takes no secret: a secret given to it anyway is an unknown option
+    # rotation_state and rotation_report take no secret: a secret given to them anyway is an unknown option
     "rotation_state": ("password", "secret_key"),
+    "rotation_report": ("password", "secret_key"),
 }
 # Nested keys that hold a secret, and where a misspelt one goes.
 NESTED_SECRETS = {
@@ -717,6 +726,7 @@ NESTED_SECRETS = {
     "dts_job_password": {"jobs[]": ("password",)},
     "gaussdb_mysql_user_password": {"users[]": ("password",)},
     "rotation_state": {"targets[]": ("password", "secret")},
+    "rotation_report": {"credentials[]": ("password",)},
 }
 SUBOPTION_DEFAULTS = {"kerberos": dict(KERBEROS, key_tab_file=canary("key_tab_file"))}
 
@@ -822,7 +832,14 @@ def case(draw, module, label, kind=None):
     offset = zlib.crc32(("%s %s" % (module, label)).encode("utf-8")) % len(branches)
     category, value = draw(branches[(draw(st.integers(0, len(branches) - 1)) + offset) % len(branches)])
     _replace(node, key, value)
-    return Case(module, label, category, path, args, value)
+    return _with_rule(Case(module, label, category, path, args, value), kind)
+
+
+def _with_rule(item, kind):
+    """``item`` with the rule its refusal must state and how much of the value it may show (``Kind.rule``)."""
+    item.rule = kind.rule_for(item.category) if kind is not None else None
+    item.shows = kind.shows if kind is not None else None
+    return item
 
 
 def batch_strategy(module):
@@ -836,7 +853,7 @@ def explicit(module, label, value, category="explicit", index=0, key=None):
     args = _baseline_for(module, label)
     node, key, path = _place(args, label, lambda n: index, lambda: key)
     _replace(node, key, value)
-    return Case(module, label, category, path, args, value)
+    return _with_rule(Case(module, label, category, path, args, value), options(module).get(label))
 
 
 # --- running a batch and checking it ---------------------------------------------------------------
@@ -863,6 +880,8 @@ def task_name(number, item):
 def run_batch(tmp_path, emu, cases, state_dir=None):
     """All ``cases`` as the tasks of one playbook; returns ``(run, names)``."""
     play_vars = {"state_dir": str(state_dir or tmp_path / "state")}
+    if any(item.module == "rotation_report" for item in cases):
+        play_vars.update(prepare_report_places(play_vars["state_dir"]))
     tasks, names = [], []
     for number, item in enumerate(cases):
         name = task_name(number, item)
@@ -910,12 +929,33 @@ def case_problem(item, record):
             return "invalid is %r, without %s: %s" % (invalid, item.path, shown)
         if not any(p in msg for p in named) and "(see invalid)" not in msg:
             return "the message does not name %s: %s" % (item.path, shown)
-        return None
+        return _rule_problem(item, msg, shown)
     if not any(m in msg for m in CORE_MESSAGES):
         return "failed, but not as invalid input: %s" % shown
     top = item.path.split(".")[0].split("[")[0]
     if _leaf(item.path) not in msg or top not in msg:
         return "ansible-core's message does not name %s: %s" % (item.path, shown)
+    return None
+
+
+def _rule_problem(item, msg, shown):
+    """For a case whose kind has a rule (``Kind.rule``): the refusal must state it, and show the refused value only as
+    the kind allows (``Kind.shows``: "excerpt", a short escaped excerpt; else nothing of it: a templated path's part
+    after its play variable, or a literal path, of 8 characters or more, must not be in the message)."""
+    rule = getattr(item, "rule", None)
+    if not rule:
+        return None
+    rules = (rule,) if isinstance(rule, str) else rule
+    if not any(r in msg for r in rules):
+        return "the message does not state the rule (%s): %s" % (" or ".join(rules), shown)
+    if getattr(item, "shows", None) == "excerpt":
+        beyond = _beyond_excerpt(item.value, msg)
+        if beyond:
+            return "the message shows %s of the refused value: %s" % (beyond, shown)
+    elif isinstance(item.value, str):
+        tail = item.value.rsplit("}}", 1)[-1]
+        if len(tail) >= 8 and tail in msg:
+            return "the message shows the refused value: %s" % shown
     return None
 
 
@@ -963,7 +1003,10 @@ def batch_problems(run, emu, cases, names, state_dir=None, known=None):
                 len(entries), len([e for e in entries if e["write"]]),
                 ", ".join("%s %s (%s)" % (e["method"], e["path"], e["action"]) for e in entries[:10])))
     if state_dir is not None and os.path.exists(str(state_dir)):
-        problems.append("rotation_state wrote to its state_dir: %s" % sorted(os.listdir(str(state_dir))))
+        problems.append("rotation_state (or rotation_report, a credential's) wrote to state_dir: %s"
+                        % sorted(os.listdir(str(state_dir))))
+    if state_dir is not None:
+        problems.extend(report_places_problems(state_dir))
     haystacks = {"output": text, "results": json.dumps(run.results)}
     if emu is not None:
         haystacks["emulator journal"] = json.dumps(journal(emu))
@@ -1698,3 +1741,136 @@ def role_batch_problems(run, emu, cases, hosts, tmp_path, state_dir, known=None)
             problems.append("a secret leaked into the %s: ...%s..." % (
                 where, redact(haystack[max(0, at - 300):at + 80])))
     return problems
+
+
+# --- rotation_report: the fleet report (local; reads state records, writes only its two report files) ----------------
+#
+# The report's baseline reads a state directory that holds a record (report_state_dir, which must stay as it is) and
+# one that does not exist (state_dir, which must not be created), and writes its files to report_dir, which a batch of
+# refused cases leaves empty. These places are play variables beside state_dir (report_places), made by run_batch for a
+# batch with a rotation_report case and checked by batch_problems.
+
+REPORT_FILES = {"json_path": "{{ report_dir }}/report.json", "junit_path": "{{ report_dir }}/report.xml"}
+REPORT_RECORD = {"version": 1, "name": "orders-db", "rotation_id": "r-0001", "status": "completed",
+                 "started_at": "2026-01-01T00:00:00Z", "finished_at": "2026-01-01T00:05:00Z", "error": None,
+                 "history": [], "lock": None}
+REPORT_RECORD_TEXT = json.dumps(REPORT_RECORD, indent=2, sort_keys=True) + "\n"
+PATH_RULE = "a path of 1 to 4096 characters without control characters"
+
+
+def report_places(state_dir):
+    """The play variables of the rotation_report cases, beside ``state_dir``: ``report_dir`` (where the report files
+    go), ``report_state_dir`` (a state directory holding the record of orders-db) and ``report_fifo`` (a named pipe:
+    reading it blocks, replacing it would replace it)."""
+    base = os.path.dirname(str(state_dir))
+    return {"report_dir": os.path.join(base, "reports"), "report_state_dir": os.path.join(base, "report-state"),
+            "report_fifo": os.path.join(base, "report.fifo")}
+
+
+def prepare_report_places(state_dir):
+    places = report_places(state_dir)
+    for name in ("report_dir", "report_state_dir"):
+        if not os.path.isdir(places[name]):
+            os.makedirs(places[name])
+    record = os.path.join(places["report_state_dir"], "orders-db.json")
+    if not os.path.exists(record):
+        with open(record, "w") as handle:
+            handle.write(REPORT_RECORD_TEXT)
+    if not os.path.exists(places["report_fifo"]):
+        os.mkfifo(places["report_fifo"])
+    return places
+
+
+def report_places_problems(state_dir, reports=()):
+    """What the rotation_report cases of a batch changed: a report file (but ``reports``, names the run may write) or
+    anything under the state directory; none when the places were not made."""
+    places = report_places(state_dir)
+    if not os.path.isdir(places["report_dir"]):
+        return []
+    problems = []
+    written = sorted(set(os.listdir(places["report_dir"])) - set(reports))
+    if written:
+        problems.append("rotation_report wrote a report despite bad input: %s" % written)
+    found = sorted(os.listdir(places["report_state_dir"]))
+    if found != ["orders-db.json"]:
+        problems.append("rotation_report changed its state directory: %s" % found)
+    else:
+        with open(os.path.join(places["report_state_dir"], "orders-db.json")) as handle:
+            if handle.read() != REPORT_RECORD_TEXT:
+                problems.append("rotation_report replaced the state record of orders-db")
+    if not stat.S_ISFIFO(os.lstat(places["report_fifo"]).st_mode):
+        problems.append("rotation_report replaced the named pipe report.fifo with a file")
+    return problems
+
+
+class ReportPath(Kind):
+    """A path option of rotation_report: the path rule (1 to 4096 characters, no control character), and
+
+    * ``other`` set (json_path, junit_path; ``other`` is the other report file's baseline): a regular file, or none
+      yet, in an existing directory that is not a state directory (the report would replace a record), and not the
+      other report file;
+    * else (state_dir, ``credentials[].state_dir``): a directory when it exists (a missing one has no records).
+
+    A traversal or a relative path is not hostile by itself (a state directory is only read; a report file goes where
+    the operator says, relative to the controller's working directory): such values are drawn where they break one of
+    these rules (into a missing directory or the state directory, onto a directory or the named pipe). An empty value is
+    hostile in a list item (``item``), "not set" at the top. The refusal states the rule and never shows the path.
+    """
+
+    rule = {"control": PATH_RULE, "huge": PATH_RULE, "empty": PATH_RULE, "wrong type": STRING_RULE,
+            "not a directory": "must name a directory", "a directory": "not a directory",
+            "missing directory": "existing directory", "in a state directory": "state directory",
+            "not a regular file": "regular file", "same file": "same file"}
+
+    def __init__(self, other=None, item=False):
+        self.other, self.item = other, item
+
+    def branches(self, valid):
+        if self.other:
+            where, sample = "{{ report_dir }}", REPORT_FILES["json_path"]
+        else:
+            where, sample = "{{ report_state_dir }}", "{{ report_state_dir }}/state"
+        start = len(where) + 1  # after the play variable and its '/': a control character strictly inside the name
+        pairs = [
+            ("control", st.tuples(st.integers(start, len(sample) - 1), st.sampled_from(CONTROL)).map(
+                lambda t: sample[:t[0]] + t[1] + sample[t[0]:])),
+            ("huge", st.integers(4097, 6000).map(lambda n: where + "/" + "r" * n)),
+        ]
+        if self.item:
+            pairs.append(("empty", st.just("")))
+        if self.other:
+            pairs += [
+                ("a directory", st.sampled_from(["{{ report_dir }}", "{{ report_dir }}/", "{{ report_dir }}/..",
+                                                 "{{ report_state_dir }}/..", "/", "/tmp", ".", ".."])),
+                ("missing directory", st.sampled_from([
+                    "{{ report_dir }}/missing/report.json", "{{ report_dir }}/../no-such-directory/report.json",
+                    "{{ report_dir }}/report.json/report.json", "{{ report_fifo }}/report.json",
+                    "/nonexistent-credrotate/report.json", "/etc/passwd/report.json",
+                    "no-such-directory-credrotate/report.json", "../no-such-directory-credrotate/report.json"])),
+                ("in a state directory", st.sampled_from([
+                    "{{ report_state_dir }}/orders-db.json", "{{ report_state_dir }}/orders-db.lock",
+                    "{{ report_state_dir }}/report.json", "{{ report_dir }}/../report-state/orders-db.json",
+                    "{{ report_state_dir }}/../report-state/sessions-cache.json"])),
+                ("not a regular file", st.sampled_from(["{{ report_fifo }}", "{{ report_dir }}/../report.fifo"])),
+                ("same file", st.just(self.other)),
+            ]
+        else:
+            pairs.append(("not a directory", st.sampled_from([
+                "{{ report_state_dir }}/orders-db.json", "{{ report_fifo }}", "/etc/passwd", "/dev/null"])))
+        return [_named(c, strategy) for c, strategy in pairs] + wrong_types()
+
+
+OWN["rotation_report"] = {
+    "state_dir": ReportPath(),
+    "names": StrList(),
+    "names[]": Id("credential_name", item=True),
+    "credentials": ListOfDicts(),
+    "credentials[]": Element(),
+    "credentials[].name": Id("credential_name", required=True),
+    "credentials[].state_dir": ReportPath(item=True),
+    # the schedule options: the parsers of the role's rotation_max_age and rotation_suspend_after (0 to 100)
+    "max_age": MaxAge(),
+    "suspend_after": Int(0, 100),
+    "json_path": ReportPath(other=REPORT_FILES["junit_path"]),
+    "junit_path": ReportPath(other=REPORT_FILES["json_path"]),
+}

@@ -44,11 +44,7 @@ def _doc_labels(options, prefix=""):
 
 
 # Modules this suite does not cover yet, and why (a module missing from both lists fails the test below).
-NOT_COVERED = {
-    # reads local state records only (no cloud call, no secret option); its schedule options go through the same
-    # _schedule parsers as the role's, which ROLE_OPTIONS covers; its own hostile cases are still to be written
-    "rotation_report": "local, read-only; schedule parsers covered through the role",
-}
+NOT_COVERED = {}
 # Modules covered through the role that calls them (hostile_cases.ROLE_OPTIONS, one inventory host per case).
 THROUGH_THE_ROLE = ("rotate",)
 
@@ -95,6 +91,7 @@ def test_valid_baselines_succeed_and_write(tmp_path, emulator_factory):
     """The baselines, with working credentials: every task succeeds; the password modules write."""
     emu = emulator_factory(copy.deepcopy(hc.DEMO))
     play_vars = {"state_dir": str(tmp_path / "state")}
+    play_vars.update(hc.prepare_report_places(play_vars["state_dir"]))
     tasks = [{"name": "baseline " + m, "credrotate.cloud." + m: hc.templated(hc.baseline(m, valid=True), play_vars)}
              for m in hc.MODULES]
     env = dict(hc.valid_env("huawei"), **hc.valid_env("alibaba"))
@@ -108,6 +105,17 @@ def test_valid_baselines_succeed_and_write(tmp_path, emulator_factory):
     assert {"BatchResetPassword", "ModifyDtsJobPassword", "UpdatePassword", "ResetGaussMySqlPassword",
             "ResetGaussMySqlDatabasePassword"} <= written, written
     assert os.path.isfile(str(tmp_path / "state" / "orders-db.json"))
+    # rotation_report wrote its two files, and nothing else (not under its state directories)
+    assert hc.report_places_problems(play_vars["state_dir"], reports=("report.json", "report.xml")) == []
+    assert sorted(os.listdir(play_vars["report_dir"])) == ["report.json", "report.xml"]
+    with open(os.path.join(play_vars["report_dir"], "report.json")) as handle:
+        entries = dict(((e["name"], e["state_dir"]), e) for e in json.load(handle)["credentials"])
+    # orders-db under report_state_dir (its record) and under state_dir (rotation_state's), sessions-cache without one
+    assert sorted(entries) == sorted([("orders-db", play_vars["report_state_dir"]),
+                                      ("orders-db", play_vars["state_dir"]),
+                                      ("sessions-cache", play_vars["report_state_dir"])])
+    assert entries[("orders-db", play_vars["report_state_dir"])]["last_completed_id"] == "r-0001"
+    assert entries[("sessions-cache", play_vars["report_state_dir"])]["outcome"] == "never_rotated"
     # the new passwords (canaries) are in the emulator now, but never in the output
     assert hc.TAG not in run.text() and hc.TAG not in json.dumps(run.results)
 
@@ -182,6 +190,32 @@ def named_cases():
     cases.append(e("rotation_state", "name", "../orders-db", "path traversal"))
     cases.append(e("rotation_state", "name", "..", "path traversal"))
     cases.append(e("rotation_state", "targets[].~", hc.canary("nested-typo"), "unknown key", key="password"))
+    # rotation_report: traversal in the names that become file names, a secret where none belongs, report files where
+    # they would replace a state record or another file, the schedule options (the categories name ReportPath's and
+    # MaxAge's rules, which the refusal must state)
+    for label in ("names[]", "credentials[].name"):
+        for value in ("../orders-db", "..", "orders-db/../x", "%2e%2e", "/etc/passwd"):
+            cases.append(e("rotation_report", label, value, "path traversal"))
+    cases.append(e("rotation_report", "credentials[].~", hc.canary("nested-typo"), "misspelt secret key",
+                   key="pasword"))
+    cases.append(e("rotation_report", "credentials[].~", hc.canary("nested-typo"), "misspelt secret key", index=1,
+                   key="password"))
+    for value in ("{{ report_state_dir }}/orders-db.json", "{{ report_dir }}/../report-state/orders-db.lock"):
+        cases.append(e("rotation_report", "json_path", value, "in a state directory"))
+        cases.append(e("rotation_report", "junit_path", value, "in a state directory"))
+    cases.append(e("rotation_report", "junit_path", hc.REPORT_FILES["json_path"], "same file"))
+    cases.append(e("rotation_report", "json_path", "{{ report_fifo }}", "not a regular file"))
+    cases.append(e("rotation_report", "junit_path", "{{ report_dir }}/missing/report.xml", "missing directory"))
+    cases.append(e("rotation_report", "json_path", "/", "a directory"))
+    cases.append(e("rotation_report", "json_path", "{{ report_dir }}/rep\x00ort.json", "control"))
+    cases.append(e("rotation_report", "state_dir", "{{ report_state_dir }}/\x00", "control"))
+    cases.append(e("rotation_report", "state_dir", "/etc/passwd", "not a directory"))
+    cases.append(e("rotation_report", "credentials[].state_dir", "{{ report_fifo }}", "not a directory"))
+    cases.append(e("rotation_report", "credentials[].state_dir", "", "empty", index=1))
+    cases.append(e("rotation_report", "max_age", "3 months", "unit"))
+    cases.append(e("rotation_report", "max_age", "0d", "zero"))
+    cases.append(e("rotation_report", "suspend_after", 101, "too large"))
+    cases.append(e("rotation_report", "suspend_after", -1, "too small"))
     return cases
 
 
@@ -227,6 +261,29 @@ DEFECTS = [
     _defect("huge-integer-string-crashes", "drs_job_info", "timeout", "9" * 5000,
             "ansible-core converts a 5000-digit string to an int; formatting it in the bounds message exceeded "
             "Python's 4300-digit limit: 'Module failed: Exceeds the limit (4300 digits)...', no option named"),
+    # rotation_report, when it joined the suite (fixed with it: the module's input_problems())
+    _defect("report-schedule-refusal-not-invalid-input", "rotation_report", "max_age", "3 months",
+            "a bad max_age (or suspend_after) failed with the schedule parser's bare message, not as invalid input "
+            "(no 'Invalid input for credrotate.cloud.rotation_report', no invalid)"),
+    _defect("report-suspend-after-beyond-the-role-bound", "rotation_report", "suspend_after", 500,
+            "suspend_after 101 to 1000 was accepted, where the role's rotation_suspend_after and rotation_state's "
+            "suspend_after are 0 to 100"),
+    _defect("report-json-path-replaces-a-state-record", "rotation_report", "json_path",
+            "{{ report_state_dir }}/orders-db.json",
+            "a report file in a state directory was written: the JSON report replaced the credential's state record"),
+    _defect("report-json-written-before-a-bad-junit-path", "rotation_report", "junit_path",
+            "{{ report_dir }}/missing/report.xml",
+            "json_path was written, then junit_path's missing directory failed the task (ReportError, the path shown, "
+            "the option not named)"),
+    _defect("report-same-file-for-json-and-junit", "rotation_report", "junit_path", hc.REPORT_FILES["json_path"],
+            "json_path and junit_path naming one file were accepted: the JUnit XML replaced the JSON report"),
+    _defect("report-state-dir-that-is-a-file-accepted", "rotation_report", "state_dir", "/etc/passwd",
+            "a state_dir naming a file was accepted: its credentials were reported unreadable and the report written"),
+    # (before the fix this run blocks on reading the pipe until the playbook's timeout; as root, a json_path of
+    # /dev/null was read, then replaced by a regular file)
+    _defect("report-json-path-a-named-pipe", "rotation_report", "json_path", "{{ report_fifo }}",
+            "a report path naming a pipe or a device was opened and replaced: reading a named pipe blocked the "
+            "module, and as root /dev/null became a regular file"),
 ]
 
 
