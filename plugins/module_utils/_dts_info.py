@@ -92,38 +92,51 @@ def describe_jobs(api, ids, concurrency):
     return jobs, missing, request_ids
 
 
-def list_jobs(api, job_types, page_size, status=None):
-    """``(views, request_ids)`` of every job of ``job_types`` (every ``DescribeDtsJobs`` page)."""
+def list_jobs(api, job_types, page_size, status=None, concurrency=1):
+    """``(views, request_ids)`` of every job of ``job_types`` (every ``DescribeDtsJobs`` page).
+
+    The job types are listed at the same time (at most ``concurrency`` at once), each page after page;
+    the answer is in the order of ``job_types``, and the first type whose listing failed raises.
+    """
     jobs, request_ids = [], []
-    for job_type in job_types:
-        page = 1
-        while True:
-            try:
-                data, request_id = api.list_page(job_type, page, page_size, status)
-            except CloudError as err:
-                raise TaskFailed.wrap(err, "Cannot list DTS %s jobs (page %d)" % (job_type, page))
-            request_ids.append(request_id)
-            items = data.get("DtsJobList") or []
-            for item in items:
-                jobs.append(job_view(item, job_type=job_type))
-                if isinstance(item.get("ReverseJob"), dict):
-                    reverse = dict(item["ReverseJob"])
-                    reverse.setdefault("DtsJobId", item.get("DtsJobId"))
-                    jobs.append(job_view(reverse, "reverse", job_type))
-            total = data.get("TotalRecordCount")
-            if not items:
+    for type_jobs, type_ids in bounded_map(lambda job_type: _list_type(api, job_type, page_size, status),
+                                           job_types, concurrency):
+        jobs.extend(type_jobs)
+        request_ids.extend(type_ids)
+    return jobs, request_ids
+
+
+def _list_type(api, job_type, page_size, status):
+    """``(views, request_ids)`` of every job of one type, page after page."""
+    jobs, request_ids = [], []
+    page = 1
+    while True:
+        try:
+            data, request_id = api.list_page(job_type, page, page_size, status)
+        except CloudError as err:
+            raise TaskFailed.wrap(err, "Cannot list DTS %s jobs (page %d)" % (job_type, page))
+        request_ids.append(request_id)
+        items = data.get("DtsJobList") or []
+        for item in items:
+            jobs.append(job_view(item, job_type=job_type))
+            if isinstance(item.get("ReverseJob"), dict):
+                reverse = dict(item["ReverseJob"])
+                reverse.setdefault("DtsJobId", item.get("DtsJobId"))
+                jobs.append(job_view(reverse, "reverse", job_type))
+        total = data.get("TotalRecordCount")
+        if not items:
+            break
+        if page >= MAX_PAGES:  # bounded: a listing that does not end is an error, never a partial answer
+            if total in (None, "") or page * page_size < int(total):
+                raise TaskFailed("Cannot list DTS %s jobs: the list did not end after %d pages of %d"
+                                 % (job_type, MAX_PAGES, page_size))
+            break
+        if total is not None and "%s" % total != "":
+            if page * page_size >= int(total):
                 break
-            if page >= MAX_PAGES:  # bounded: a listing that does not end is an error, never a partial answer
-                if total in (None, "") or page * page_size < int(total):
-                    raise TaskFailed("Cannot list DTS %s jobs: the list did not end after %d pages of %d"
-                                     % (job_type, MAX_PAGES, page_size))
-                break
-            if total is not None and "%s" % total != "":
-                if page * page_size >= int(total):
-                    break
-            elif len(items) < page_size:
-                break
-            page += 1
+        elif len(items) < page_size:
+            break
+        page += 1
     return jobs, request_ids
 
 
@@ -137,7 +150,7 @@ def run_job_info(params, api):
         jobs, missing, request_ids = describe_jobs(api, unique(params["jobs"]), concurrency)
     else:
         job_types = [params["job_type"]] if params.get("job_type") else JOB_TYPES
-        jobs, request_ids = list_jobs(api, job_types, params["page_size"], params.get("status"))
+        jobs, request_ids = list_jobs(api, job_types, params["page_size"], params.get("status"), concurrency)
         missing = []
     return {"changed": False, "jobs": jobs, "missing": missing, "request_ids": [i for i in request_ids if i]}
 

@@ -21,6 +21,8 @@ reason, and watched during verify). Known dependants are looked up in sets: line
 of jobs listed.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.credrotate.cloud.plugins.module_utils._fields import api_int
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._listing import CacheError, job_keys, owner_keys
 from ansible_collections.credrotate.cloud.plugins.plugin_utils._owners import discover_user
@@ -114,12 +116,23 @@ def _list_jobs(services, kind, cache, keys):
 def discover(services, owner, drs, dts, kinds, ignore, dts_configured=True, cache=None):
     """Jobs using the owner's account that are not dependants.
 
-    ``ignore``: ``{job_id: reason}``; ``cache``: the run's listing cache, or None. Returns ``{"found": [job...], "ignored": [job...], "errors": [msg...],
-    "skipped": [msg...]}``, each job ``{"kind", "id", "name", "side", "direction", "how", "reason"}``.
+    ``ignore``: ``{job_id: reason}``; ``cache``: the run's listing cache, or None. Returns ``{"found":
+    [job...], "ignored": [job...], "errors": [msg...], "skipped": [msg...]}``, each job ``{"kind", "id",
+    "name", "side", "direction", "how", "reason"}``. Without a cache the listings do not depend on the
+    owner: the owner is read and the DRS and DTS jobs listed at the same time.
     """
     user = discover_user(owner)
     out = {"found": [], "ignored": [], "errors": [], "skipped": [], "listed": {}}
-    addresses, port, error = owner_endpoint(services, owner)
+    search_dts = "dts" in kinds and (dts_configured or bool(dts))
+    wanted = [kind for kind in ("drs", "dts") if kind in kinds and (kind == "drs" or search_dts)]
+    early = {}
+    if cache is None and wanted:
+        with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+            futures = dict((kind, pool.submit(_list_jobs, services, kind, None, None)) for kind in wanted)
+            addresses, port, error = owner_endpoint(services, owner)
+            early = dict((kind, future.result()) for kind, future in futures.items())
+    else:
+        addresses, port, error = owner_endpoint(services, owner)
     if error:
         out["errors"].append(error)
         return out
@@ -135,7 +148,7 @@ def discover(services, owner, drs, dts, kinds, ignore, dts_configured=True, cach
 
     if "drs" in kinds:
         known = set((d["id"], d["endpoint"]) for d in drs)
-        listed, jobs = _list_jobs(services, "drs", cache, owner_keys(owner.instance_id, addresses))
+        listed, jobs = early.get("drs") or _list_jobs(services, "drs", cache, owner_keys(owner.instance_id, addresses))
         if listed.get("failed"):
             out["errors"].append(_error("drs", listed))
         out["listed"]["drs"] = listed.get("listed", len(jobs))
@@ -144,12 +157,12 @@ def discover(services, owner, drs, dts, kinds, ignore, dts_configured=True, cach
                 how = _match(job.get(side + "_endpoint") or {}, user, addresses, port, owner.instance_id)
                 if how and (job.get("id"), side) not in known:
                     add("drs", job, side, how)
-    if "dts" in kinds and not dts_configured and not dts:
+    if "dts" in kinds and not search_dts:
         out["skipped"].append("DTS was not searched: no Alibaba Cloud credentials are configured "
                               "(rotation_alicloud or ALICLOUD_ACCESS_KEY)")
     elif "dts" in kinds:
         known = set((d["id"], d["endpoint"], d.get("direction") or "forward") for d in dts)
-        listed, jobs = _list_jobs(services, "dts", cache, owner_keys(None, addresses))
+        listed, jobs = early.get("dts") or _list_jobs(services, "dts", cache, owner_keys(None, addresses))
         if listed.get("failed"):
             out["errors"].append(_error("dts", listed))
         out["listed"]["dts"] = listed.get("listed", len(jobs))
