@@ -140,3 +140,37 @@ def test_throttled_start_is_retried(transport, make_retry):
     assert api_over(transport, make_retry).start_job(JOB).data["Success"] is True
     first, second = transport.calls
     assert first.headers["x-acs-signature-nonce"] != second.headers["x-acs-signature-nonce"]
+
+
+def test_a_dts_listing_lists_its_job_types_at_once_and_answers_in_type_order():
+    """Each job type is listed page after page, the types at the same time (a barrier proves that every type's
+    first page is in flight together); the views come back in the order of the types, and the first failing
+    type (in that order) fails the listing."""
+    import threading
+
+    from ansible_collections.credrotate.cloud.plugins.module_utils import _dts_info
+    from ansible_collections.credrotate.cloud.plugins.module_utils._errors import ProviderError, TaskFailed
+
+    types = ["MIGRATION", "SYNC", "SUBSCRIBE"]
+    barrier = threading.Barrier(len(types), timeout=10)
+
+    class Api:
+        fail = ()
+
+        def list_page(self, job_type, page, page_size, status=None):
+            if page == 1:
+                barrier.wait()  # raises BrokenBarrierError after 10 s if the types were listed one by one
+            if job_type in self.fail:
+                raise ProviderError("Throttling", "slow down %s" % job_type, http_status=400, request_id="r")
+            items = [{"DtsJobId": "%s-%d-%d" % (job_type, page, n), "DtsJobName": "", "Status": "Synchronizing"}
+                     for n in range(2)] if page <= 2 else []
+            return {"DtsJobList": items, "TotalRecordCount": 4}, "req-%s-%d" % (job_type, page)
+
+    jobs, request_ids = _dts_info.list_jobs(Api(), types, 2, concurrency=8)
+    assert [j["id"] for j in jobs] == ["%s-%d-%d" % (t, p, n) for t in types for p in (1, 2) for n in range(2)]
+    assert request_ids == ["req-%s-%d" % (t, p) for t in types for p in (1, 2)]
+    failing = Api()
+    failing.fail = ("SUBSCRIBE", "SYNC")
+    with pytest.raises(TaskFailed) as info:
+        _dts_info.list_jobs(failing, types, 2, concurrency=8)
+    assert "Cannot list DTS SYNC jobs (page 1)" in str(info.value)
