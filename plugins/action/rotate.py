@@ -73,7 +73,7 @@ def _plain(value):
         return value
     for kind in (str, int, float):
         if isinstance(value, kind):
-            return value if type(value) is kind else kind(value)
+            return kind(value)  # the value itself when it is a plain one already
     return value
 
 

@@ -39,7 +39,7 @@ class Services:
 
     def __init__(self, drs_jobs, dts_jobs, owner, counter=None, fail=False):
         self.drs_jobs, self.dts_jobs, self.owner, self.fail = drs_jobs, dts_jobs, owner, fail
-        self.counter = counter or tempfile.mktemp(prefix="listings-")
+        self.counter = counter or os.path.join(tempfile.mkdtemp(prefix="listings-"), "count")
 
     def scope(self, name):
         return '["%s", {"region": "cn-north-4"}]' % name
@@ -74,15 +74,20 @@ def dts_endpoint():
     return st.fixed_dictionaries({"ip": IPS, "port": PORTS, "user_name": USERS})
 
 
-DRS_JOBS = st.lists(st.builds(lambda n, s, t: {"id": "drs-%d" % n, "name": "", "source_endpoint": s,
-                                                "target_endpoint": t},
-                              st.integers(0, 10 ** 6), drs_endpoint(), drs_endpoint()),
+def _drs_job(number, source, target):
+    return {"id": "drs-%d" % number, "name": "", "source_endpoint": source, "target_endpoint": target}
+
+
+def _dts_job(number, source, destination):
+    return {"id": "dts-%d" % number, "name": "", "source": source, "destination": destination}
+
+
+DRS_JOBS = st.lists(st.builds(_drs_job, st.integers(0, 10 ** 6), drs_endpoint(), drs_endpoint()),
                     max_size=12, unique_by=lambda job: job["id"])
-DTS_JOBS = st.lists(st.builds(lambda n, s, d: {"id": "dts-%d" % n, "name": "", "source": s, "destination": d},
-                              st.integers(0, 10 ** 6), dts_endpoint(), dts_endpoint()),
+DTS_JOBS = st.lists(st.builds(_dts_job, st.integers(0, 10 ** 6), dts_endpoint(), dts_endpoint()),
                     max_size=12, unique_by=lambda job: job["id"])
-OWNERS = st.builds(Owner, st.sampled_from(["i1", "i2"]), st.lists(st.sampled_from(["10.0.0.1", "db.example"]),
-                                                                   max_size=2), st.sampled_from([3306, 3307]),
+ADDRESSES = st.lists(st.sampled_from(["10.0.0.1", "db.example"]), max_size=2)
+OWNERS = st.builds(Owner, st.sampled_from(["i1", "i2"]), ADDRESSES, st.sampled_from([3306, 3307]),
                    st.sampled_from(["app", "root"]))
 
 
@@ -120,10 +125,11 @@ def test_concurrent_workers_of_one_run_list_once(tmp_path):
     counter = str(tmp_path / "count")
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    workers = [context.Process(target=_worker, args=(str(tmp_path), counter, jobs, queue)) for _ in range(8)]
+    workers = [context.Process(target=_worker, args=(str(tmp_path), counter, jobs, queue))
+               for _number in range(8)]
     for worker in workers:
         worker.start()
-    answers = [queue.get(timeout=60) for _ in workers]
+    answers = [queue.get(timeout=60) for _worker_process in workers]
     for worker in workers:
         worker.join(60)
     expected = sorted("drs-%d" % n for n in range(40) if n % 2)

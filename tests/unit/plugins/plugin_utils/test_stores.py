@@ -1422,7 +1422,7 @@ def test_a_fleet_run_lists_the_csms_rotated_secrets_once(tmp_path):
     assert plain == ["gaussdb-rotated"]
     listed = len([c for c in cloud.csms.calls if c[0] == "list_secrets"])
     cache = ListingCache(str(tmp_path), "run-1")
-    for _ in range(3):
+    for _credential in range(3):
         assert store.managed_by_cloud(GAUSSDB_INSTANCE, USER, cache=cache, scope="account") == plain
     assert store.managed_by_cloud(other, USER, cache=cache, scope="account") == ["other-rotated"]
     assert store.managed_by_cloud(other, "someone_else", cache=cache, scope="account") == []
