@@ -55,6 +55,7 @@ import datetime
 import re
 
 from ansible_collections.credrotate.cloud.plugins.module_utils._errors import CollectionError
+from ansible_collections.credrotate.cloud.plugins.module_utils._validate import BOUNDS
 
 try:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -328,14 +329,15 @@ def parse_window(value, option="rotation_window"):
 
 
 def parse_suspend_after(value, option="rotation_suspend_after"):
-    """A whole number 0..1000 (0: never suspend); None means the default."""
+    """A whole number within the bounds of ``rotation_suspend_after`` (0: never suspend); None means the default."""
+    low, high = BOUNDS["suspend_after"]
     if value is None:
         return DEFAULT_SUSPEND_AFTER
     if isinstance(value, str) and re.fullmatch(r"[0-9]{1,4}", value.strip()):
         value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1000:
-        raise ScheduleError("%s: %s is not a number of failures: use a whole number from 0 (never suspend) to 1000."
-                            % (option, _shown(value)))
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ScheduleError("%s: %s is not a number of failures: use a whole number from %d (never suspend) to %d."
+                            % (option, _shown(value), low, high))
     return value
 
 

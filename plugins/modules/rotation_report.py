@@ -327,7 +327,6 @@ from ansible_collections.credrotate.cloud.plugins.module_utils._validate import 
 SUITE = "credrotate.cloud.rotation"
 FAILURES = ("suspended", "interrupted", "failed", "rolled_back", "overdue")
 _XML_BAD = dict((c, None) for c in list(range(0, 9)) + [11, 12] + list(range(14, 32)))
-SUSPEND_LIMIT = 100  # as the role's rotation_suspend_after and rotation_state's suspend_after
 REPORT_FILES = ("json_path", "junit_path")
 
 
@@ -529,17 +528,12 @@ def input_problems(params):
     directory that is not a state directory, and the two must differ. No message shows a path.
     """
     problems = []
-    if params.get("max_age"):
-        try:
-            parse_age(params["max_age"], option="max_age")
-        except ScheduleError as err:
-            problems.append((("max_age",), "%s" % err, ScheduleError.code))
-    value = params.get("suspend_after")
-    if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= SUSPEND_LIMIT:
-        shown = value if abs(value) < 10 ** 18 else "a very large number"
-        problems.append((("suspend_after",), "suspend_after: %s is not a number of failures: use a whole "
-                         "number from 0 (never suspend) to %d, as for the role's rotation_suspend_after."
-                         % (shown, SUSPEND_LIMIT), ScheduleError.code))
+    for option, parse in (("max_age", parse_age), ("suspend_after", parse_suspend_after)):
+        if params.get(option) not in (None, ""):  # an empty max_age is unset, as in build()
+            try:
+                parse(params[option], option=option)
+            except ScheduleError as err:
+                problems.append(((option,), "%s" % err, ScheduleError.code))
     directories = _state_dirs(params)
     for path, directory in directories:
         if os.path.lexists(directory) and not os.path.isdir(directory):

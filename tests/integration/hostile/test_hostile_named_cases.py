@@ -203,19 +203,21 @@ def named_cases():
     for value in ("{{ report_state_dir }}/orders-db.json", "{{ report_dir }}/../report-state/orders-db.lock"):
         cases.append(e("rotation_report", "json_path", value, "in a state directory"))
         cases.append(e("rotation_report", "junit_path", value, "in a state directory"))
-    cases.append(e("rotation_report", "junit_path", hc.REPORT_FILES["json_path"], "same file"))
-    cases.append(e("rotation_report", "json_path", "{{ report_fifo }}", "not a regular file"))
-    cases.append(e("rotation_report", "junit_path", "{{ report_dir }}/missing/report.xml", "missing directory"))
-    cases.append(e("rotation_report", "json_path", "/", "a directory"))
-    cases.append(e("rotation_report", "json_path", "{{ report_dir }}/rep\x00ort.json", "control"))
-    cases.append(e("rotation_report", "state_dir", "{{ report_state_dir }}/\x00", "control"))
-    cases.append(e("rotation_report", "state_dir", "/etc/passwd", "not a directory"))
-    cases.append(e("rotation_report", "credentials[].state_dir", "{{ report_fifo }}", "not a directory"))
+    for label, value, category in (
+            ("junit_path", hc.REPORT_FILES["json_path"], "same file"),
+            ("json_path", "{{ report_fifo }}", "not a regular file"),
+            ("junit_path", "{{ report_dir }}/missing/report.xml", "missing directory"),
+            ("json_path", "/", "a directory"),
+            ("json_path", "{{ report_dir }}/rep\x00ort.json", "control"),
+            ("state_dir", "{{ report_state_dir }}/\x00", "control"),
+            ("state_dir", "/etc/passwd", "not a directory"),
+            ("credentials[].state_dir", "{{ report_fifo }}", "not a directory"),
+            ("max_age", "3 months", "unit"),
+            ("max_age", "0d", "zero"),
+            ("suspend_after", 101, "too large"),
+            ("suspend_after", -1, "too small")):
+        cases.append(e("rotation_report", label, value, category))
     cases.append(e("rotation_report", "credentials[].state_dir", "", "empty", index=1))
-    cases.append(e("rotation_report", "max_age", "3 months", "unit"))
-    cases.append(e("rotation_report", "max_age", "0d", "zero"))
-    cases.append(e("rotation_report", "suspend_after", 101, "too large"))
-    cases.append(e("rotation_report", "suspend_after", -1, "too small"))
     return cases
 
 
