@@ -59,7 +59,14 @@ def test_two_credentials_in_one_play_list_the_jobs_once(rotation):
     assert _listings(rot, since) == single, "the second credential read the run's listing, not the API"
     for name in ("orders", "reports"):
         assert rot.record(name)["status"] == "completed"
-    assert os.path.isdir(os.path.join(rot.state_dir, ".discovery"))
+    cache = os.path.join(rot.state_dir, ".discovery")
+    assert os.path.isdir(cache)
+    cached = [os.path.join(d, name) for d, _dirs, files in os.walk(cache) for name in files if name.endswith(".json")]
+    assert len(cached) >= 4, cached  # per listing (DRS, DTS): its summary and at least one shard
+    for path in cached:  # the cached listing holds no password
+        with open(path) as handle:
+            text = handle.read()
+        assert rot.names["current"] not in text and rot.names["report_password"] not in text, path
 
     # the next run lists again (its own cache), and so does each run after it
     since = rot.last_seq()
